@@ -1,0 +1,41 @@
+"""The `zarya` command: one entry point, a subcommand per job.
+
+Each subcommand lives in its own module here and provides `add_parser(subparsers)`, which
+registers its arguments and sets `run(args) -> int` as the handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zarya import __version__
+from zarya.cli import dose
+
+COMMANDS = [dose]
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad file, bad argument): printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zarya", description="Zarya flight-software tools.")
+    parser.add_argument("--version", action="version", version=f"zarya {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except (UserError, ValueError, OSError) as err:
+        print(f"zarya {args.command}: error: {err}", file=sys.stderr)
+        return 1
