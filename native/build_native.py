@@ -37,7 +37,7 @@ def make_builder(sanitize: bool = False) -> FFI:
         "\n".join(f'#include "{k}.h"' for k in KERNELS),
         sources=[str(NATIVE_DIR / f"{k}.c") for k in KERNELS] if sanitize else [f"native/{k}.c" for k in KERNELS],
         include_dirs=[str(NATIVE_DIR)] if sanitize else ["native"],
-        extra_compile_args=CFLAGS + (SANITIZE + ["-Werror"] if sanitize else []),
+        extra_compile_args=CFLAGS + ([*SANITIZE, "-Werror"] if sanitize else []),
         extra_link_args=SANITIZE if sanitize else [],
         libraries=["m"],
     )

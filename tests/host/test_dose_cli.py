@@ -4,6 +4,7 @@ import json
 import math
 
 import pytest
+
 from zarya.cli import main
 from zarya.dose_csv import GY_S_PER_UGY_H, read_dose_csv
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from zarya import kernels
 from zarya.dose import DoseInputError, SaturationError
 
