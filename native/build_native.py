@@ -13,8 +13,8 @@ from pathlib import Path
 from cffi import FFI
 
 NATIVE_DIR = Path(__file__).resolve().parent
-KERNELS = ["dose"]
-CFLAGS = ["-O2", "-Wall", "-Wextra", "-ffp-contract=off", "-std=c11"]
+KERNELS = ["dose", "guidance"]
+CFLAGS = ["-O3", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-math-errno", "-std=c11", "-fopenmp"]
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-g"]
 
 
@@ -38,7 +38,7 @@ def make_builder(sanitize: bool = False) -> FFI:
         sources=[str(NATIVE_DIR / f"{k}.c") for k in KERNELS] if sanitize else [f"native/{k}.c" for k in KERNELS],
         include_dirs=[str(NATIVE_DIR)] if sanitize else ["native"],
         extra_compile_args=CFLAGS + ([*SANITIZE, "-Werror"] if sanitize else []),
-        extra_link_args=SANITIZE if sanitize else [],
+        extra_link_args=["-fopenmp", *(SANITIZE if sanitize else [])],
         libraries=["m"],
     )
     return builder

@@ -14,7 +14,10 @@ import warnings
 from types import ModuleType
 
 BACKENDS = ("c", "python")
-_MODULES = {"dose": {"c": "zarya.native_dose", "python": "zarya.dose"}}
+_MODULES = {
+    "dose": {"c": "zarya.native_dose", "python": "zarya.dose"},
+    "guidance": {"c": "zarya.guidance.native", "python": "zarya.guidance.mirror"},
+}
 _warned = False
 
 
@@ -62,3 +65,8 @@ def _load(kernel: str, backend: str | None) -> ModuleType:
 def dose(backend: str | None = None) -> ModuleType:
     """The dose-integration kernels (zarya.dose API) of `backend`, or of the selected one."""
     return _load("dose", backend)
+
+
+def guidance(backend: str | None = None) -> ModuleType:
+    """The guidance kernels (zarya.guidance.mirror API) of `backend`, or of the selected one."""
+    return _load("guidance", backend)

@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from zarya import __version__
-from zarya.cli import dose
+from zarya.cli import dose, plan
 
-COMMANDS = [dose]
+COMMANDS = [dose, plan]
 
 
 class UserError(Exception):
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stderr.close()
+        return 0
     except (UserError, ValueError, OSError) as err:
         print(f"zarya {args.command}: error: {err}", file=sys.stderr)
         return 1

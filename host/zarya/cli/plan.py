@@ -1,0 +1,79 @@
+"""`zarya plan porkchop` and `zarya plan transfer`: launch windows and single transfers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from zarya.guidance.common import BODIES
+from zarya.guidance.planner import best_transfers, parse_days, parse_range, parse_step, porkchop_window, transfer
+from zarya.guidance.timescale import date_text, parse_date
+from zarya.progress import progress_bar
+
+
+def add_parser(sub) -> None:
+    plan = sub.add_parser("plan", help="launch windows and transfers").add_subparsers(dest="plan_command", metavar="ACTION")
+    p = plan.add_parser("porkchop", help="best transfers over a launch window, and its porkchop plot")
+    p.add_argument("--from", dest="origin", default="earth", choices=list(BODIES), help="departure body (default earth)")
+    p.add_argument("--to", dest="target", default="mars", choices=list(BODIES), help="arrival body (default mars)")
+    p.add_argument("--depart", required=True, help="departure dates START:END, e.g. 2026-09-01:2027-01-31 (UTC)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--tof", help="time of flight range in days, e.g. 120:400")
+    group.add_argument("--arrive", help="arrival dates START:END")
+    p.add_argument("--step", default="1d", help="grid step: 1d, 12h, 2 (days; default 1d)")
+    p.add_argument("--png", help="write the porkchop plot here")
+    p.add_argument("--json", action="store_true", help="print the best transfers as JSON")
+    p.set_defaults(run=run_porkchop)
+    t = plan.add_parser("transfer", help="one transfer in full")
+    t.add_argument("--from", dest="origin", default="earth", choices=list(BODIES))
+    t.add_argument("--to", dest="target", default="mars", choices=list(BODIES))
+    t.add_argument("--depart", required=True, help="departure date (UTC), e.g. 2026-11-10")
+    t.add_argument("--arrive", required=True, help="arrival date (UTC)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(run=run_transfer)
+
+
+def run_porkchop(args) -> int:
+    depart = parse_range(args.depart, "--depart", parse_date)
+    tof = parse_range(args.tof, "--tof", parse_days) if args.tof else None
+    arrive = parse_range(args.arrive, "--arrive", parse_date) if args.arrive else None
+    with progress_bar("porkchop", enabled=not args.json) as advance:
+        window = porkchop_window(args.origin, args.target, depart, parse_step(args.step), tof_d=tof, arrive=arrive,
+                                 progress=advance)
+    best = best_transfers(window)
+    if args.json:
+        print(json.dumps({"cells": int(window.valid.sum()), "best": [b.as_dict() for b in best]}, indent=2))
+    else:
+        g = window.grid
+        print(f"{args.origin} -> {args.target}: {g.depart_jd.size} departures x {g.arrive_jd.size} arrivals, "
+              f"{int(window.valid.sum())} transfers in range")
+        print(f"  {'':18} {'depart':>10} {'arrive':>10} {'TOF d':>6} {'C3 km2/s2':>10} "
+              f"{'vinf dep':>9} {'vinf arr':>9} {'DLA deg':>8}")
+        for b in best:
+            print(f"  {b.label:18} {date_text(b.depart_jd):>10} {date_text(b.arrive_jd):>10} {b.tof_d:6.0f} "
+                  f"{b.c3_km2_s2:10.3f} {b.vinf_dep_km_s:9.3f} {b.vinf_arr_km_s:9.3f} {b.dla_deg:8.2f}")
+        if not best:
+            print("  no transfers in this window")
+    if args.png:
+        from zarya.guidance.plot import porkchop_png
+
+        print(f"porkchop plot: {porkchop_png(window, best, args.png)}")
+    return 0
+
+
+def run_transfer(args) -> int:
+    info = transfer(args.origin, args.target, parse_date(args.depart), parse_date(args.arrive))
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    orbit = info["transfer_orbit"]
+    print(f"{info['origin']} -> {info['target']}: depart {info['depart']}, arrive {info['arrive']} "
+          f"({info['tof_d']:.1f} d, Type {'I' * info['type']})")
+    print(f"  departure C3        {info['c3_km2_s2']:.3f} km2/s2  (v-inf {info['vinf_dep_km_s']:.3f} km/s, "
+          f"DLA {info['dla_deg']:.2f} deg)")
+    print(f"  arrival v-inf       {info['vinf_arr_km_s']:.3f} km/s")
+    print(f"  transfer orbit      a = {orbit['a_km'] / 149597870.7:.4f} au, e = {orbit['ecc']:.4f}, "
+          f"i = {orbit['inc_deg']:.3f} deg, perihelion {orbit['perihelion_au']:.4f} au, "
+          f"aphelion {orbit['aphelion_au']:.4f} au" if math.isfinite(orbit["aphelion_au"]) else "  hyperbolic transfer orbit")
+    print("  v-inf at departure  [" + ", ".join(f"{x:.4f}" for x in info["vinf_dep_vector_km_s"]) + "] km/s (ecliptic J2000)")
+    return 0
