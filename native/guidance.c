@@ -405,7 +405,7 @@ int lambert(double mu_km3_s2, const double *r1_km, const double *r2_km, double t
         return ZR_GPLANE;
     for (int k = 0; k < 3; k++)
         ih[k] /= hn;
-    double lambda2 = 1.0 - c / s;
+    double lambda2 = fmax(0.0, 1.0 - c / s); /* rounding can make c / s exceed 1 at 180 deg */
     double lam = sqrt(lambda2);
     if (ih[2] < 0.0) { /* transfer angle > 180 deg */
         lam = -lam;
@@ -455,7 +455,7 @@ int lambert(double mu_km3_s2, const double *r1_km, const double *r2_km, double t
 
     double gamma = sqrt(mu_km3_s2 * s / 2.0);
     double rho = (R1 - R2) / c;
-    double sigma = sqrt(1.0 - rho * rho);
+    double sigma = sqrt(fmax(0.0, 1.0 - rho * rho)); /* rounding can push |rho| past 1 */
     double x0;
     if (T >= T00)
         x0 = -(T - T00) / (T - T00 + 4.0);
@@ -466,8 +466,9 @@ int lambert(double mu_km3_s2, const double *r1_km, const double *r2_km, double t
     if (householder(T, &x0, 0, lam, 1e-5, 15))
         return ZR_GNOCONVERGE;
     size_t count = 0;
-    lambert_velocities(x0, lam, gamma, rho, sigma, R1, R2, ir1, ir2, it1, it2,
-                       v1_km_s + 3 * count, v2_km_s + 3 * count);
+    lambert_velocities(x0, lam, gamma, rho, sigma, R1, R2, ir1, ir2, it1, it2, v1_km_s, v2_km_s);
+    if (!finite3(v1_km_s) || !finite3(v2_km_s))
+        return ZR_GNOCONVERGE; /* nearly degenerate geometry */
     if (revs)
         revs[count] = 0;
     count++;
@@ -481,6 +482,8 @@ int lambert(double mu_km3_s2, const double *r1_km, const double *r2_km, double t
                 continue;
             lambert_velocities(branch_x[b], lam, gamma, rho, sigma, R1, R2, ir1, ir2, it1, it2,
                                v1_km_s + 3 * count, v2_km_s + 3 * count);
+            if (!finite3(v1_km_s + 3 * count) || !finite3(v2_km_s + 3 * count))
+                continue;
             if (revs)
                 revs[count] = i;
             count++;

@@ -120,6 +120,20 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
         raise GuidanceError(TOF, f"time of flight must be > 0, not {tof_s} s")
     if mu <= 0.0 or max_revs < 0:
         raise GuidanceError(CONIC, "need mu > 0 and max_revs >= 0")
+    try:
+        return solve(mu, r1, r2, tof_s, prograde, max_revs)
+    except GuidanceError:
+        raise
+    except (ValueError, ZeroDivisionError, OverflowError):  # C gets NaN or inf here and reports the same
+        raise GuidanceError(NOCONVERGE, "Lambert iterations did not converge") from None
+
+
+def finite_solution(v1: np.ndarray, v2: np.ndarray) -> bool:
+    return bool(np.isfinite(v1).all() and np.isfinite(v2).all())
+
+
+def solve(mu: float, r1: list[float], r2: list[float], tof_s: float, prograde: bool, max_revs: int) -> list[LambertSolution]:
+    """Izzo's geometry and iterations for validated input."""
     c_vec = [r2[k] - r1[k] for k in range(3)]
     c, R1, R2 = norm3(c_vec), norm3(r1), norm3(r2)
     s = (c + R1 + R2) / 2.0
@@ -130,7 +144,7 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
     if not hn > 1e-12:
         raise GuidanceError(PLANE)
     ih = [ih[k] / hn for k in range(3)]
-    lambda2 = 1.0 - c / s
+    lambda2 = max(0.0, 1.0 - c / s)  # rounding can make c / s exceed 1 at 180 deg
     lam = math.sqrt(lambda2)
     if ih[2] < 0.0:
         lam = -lam
@@ -169,7 +183,7 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
 
     gamma = math.sqrt(mu * s / 2.0)
     rho = (R1 - R2) / c
-    sigma = math.sqrt(1.0 - rho * rho)
+    sigma = math.sqrt(max(0.0, 1.0 - rho * rho))  # rounding can push |rho| past 1
     if T >= T00:
         x0 = -(T - T00) / (T - T00 + 4.0)
     elif T <= T1:
@@ -180,7 +194,10 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
     if x0 is None:
         raise GuidanceError(NOCONVERGE, "Lambert iterations did not converge")
     geometry = (lam, gamma, rho, sigma, R1, R2, ir1, ir2, it1, it2)
-    solutions = [LambertSolution(*lambert_velocities(x0, *geometry), 0)]
+    v1, v2 = lambert_velocities(x0, *geometry)
+    if not finite_solution(v1, v2):
+        raise GuidanceError(NOCONVERGE, "Lambert iterations did not converge")
+    solutions = [LambertSolution(v1, v2, 0)]
     for i in range(1, n_max + 1):
         tmp = math.pow((i * PI + PI) / (8.0 * T), 2.0 / 3.0)
         left = (tmp - 1.0) / (tmp + 1.0)
@@ -188,8 +205,11 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
         right = (tmp - 1.0) / (tmp + 1.0)
         for guess in (left, right):
             x = householder(T, guess, i, lam, 1e-8, 15)
-            if x is not None:
-                solutions.append(LambertSolution(*lambert_velocities(x, *geometry), i))
+            if x is None:
+                continue
+            v1, v2 = lambert_velocities(x, *geometry)
+            if finite_solution(v1, v2):
+                solutions.append(LambertSolution(v1, v2, i))
     return solutions
 
 
