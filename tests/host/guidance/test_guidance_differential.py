@@ -102,3 +102,17 @@ def test_porkchop_threads_do_not_change_the_grid():
     arr = 2461600.5 + np.arange(30.0)
     one, two = C.porkchop("earth", "mars", dep, arr, n_threads=1), C.porkchop("earth", "mars", dep, arr, n_threads=2)
     assert np.array_equal(one.c3_km2_s2, two.c3_km2_s2)
+
+
+@settings(max_examples=150)
+@given(vec, st.floats(-2.0, 2.0), st.tuples(*(st.floats(-1.0, 1.0),) * 3), st.floats(1.0, 1e5), st.booleans(),
+       st.integers(0, 4))
+def test_lambert_agrees_near_0_and_180_degrees(r1, scale, noise, tof, prograde, max_revs):
+    """Nearly parallel r1, r2: both backends solve alike or fail with the same code."""
+    assume(np.linalg.norm(r1) > 1000 and abs(scale) > 0.05)
+    r2 = np.array(r1) * scale + np.array(noise)
+    got = both("lambert", MU, r1, r2, tof, prograde, max_revs)
+    if got:
+        assert [s.revs for s in got[0]] == [s.revs for s in got[1]]
+        for a, b in zip(*got, strict=True):
+            np.testing.assert_allclose(a.v1_km_s, b.v1_km_s, rtol=1e-9, atol=1e-9)
