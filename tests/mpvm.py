@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,13 +20,15 @@ def micropython_exe() -> str:
     return exe
 
 
-def run_mp(code: str, timeout_s: float = 60.0) -> str:
-    """Run `code` with firmware/ on the module path; returns stdout, raises on a non-zero exit."""
-    prelude = f"import sys\nsys.path.insert(0, {str(FIRMWARE)!r})\n"
-    proc = subprocess.run(
-        [micropython_exe(), "-X", f"heapsize={HEAP}", "-c", prelude + code],
-        capture_output=True, text=True, timeout=timeout_s,
-    )
+def run_mp(code: str, timeout_s: float = 60.0, cwd_tmp: bool = False) -> str:
+    """Run `code` with firmware/ on the module path (in a fresh temporary directory when
+    cwd_tmp, so files it writes go nowhere); returns stdout, raises on a non-zero exit."""
+    prelude = f"import sys\nsys.path.insert(0, {str(FIRMWARE)!r})\nsys.path.insert(0, {str(ROOT)!r})\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run(
+            [micropython_exe(), "-X", f"heapsize={HEAP}", "-c", prelude + code],
+            capture_output=True, text=True, timeout=timeout_s, cwd=tmp if cwd_tmp else ROOT,
+        )
     if proc.returncode != 0:
         raise AssertionError(f"MicroPython failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout

@@ -1,0 +1,211 @@
+# The flight core: wires board, clock, store, link, dispatcher and services, then runs the
+# main loop.  Order of work in every pass:
+#   1. clock update from the board ticks
+#   2. link receive; each whole telecommand is verified and run at once
+#   3. due tasks, in the order added: the applications' tasks (radmon, power), then the
+#      ST[11] time-schedule release (1 Hz) and housekeeping (1 Hz check, per-structure intervals)
+#   4. ST[15] replay: at most replay_per_tick stored packets
+#   5. health checks, and only if they pass the watchdog is fed
+#   6. board idle: a short sleep on the Pico, the bench exchange on the simulated board
+import gc
+import struct
+
+import dictionary
+from core import auth, packets
+from core.boot import COMMANDED, BootRecord
+from core.clock import Clock
+from core.dicthash import hash32
+from core.dispatch import Dispatcher
+from core.link import Link
+from core.params import Params
+from core.sched import Scheduler
+from core.store import Store
+from core.telemetry import Telemetry
+from core.timesched import TimeSchedule
+from core.tmstore import TmStore
+
+UNKNOWN_HK = 14
+
+
+class App:
+    def __init__(self, board):
+        self.board = board
+        self.running = True
+        self.exit_reason = None
+        self.store = Store(board.storage_root)
+        self.corrupt = []  # STORE_CORRUPT events raised before telemetry is up
+        self.params = Params(dictionary.PARAMS, self.store, self._corrupt)
+        self.boot = BootRecord(self.store, board.reset_cause(), self._corrupt)
+        self.clock = Clock(board)
+        self.link = Link(board, dictionary.MAX_PACKET)
+        self.tmstore = TmStore(board.storage_root + "tmstore.bin" if not board.storage_root else
+                               board.storage_root + "/tmstore.bin", board.tm_store_slots, packets.tm_time)
+        self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tmstore)
+        seqs, _ = self.store.load("replay", {})
+        keys = auth.load_keys(board.key_path)
+        if not keys or board.accepts_dev_key:
+            keys[auth.DEV_KEY_ID] = keys.get(auth.DEV_KEY_ID, auth.DEV_KEY)
+        self.keyring = auth.KeyRing(keys, {int(k): seqs[k] for k in seqs}, dictionary.MAC_LEN)
+        self.dispatcher = Dispatcher(dictionary, self.keyring, self.tm, self.clock, self.params,
+                                     self._auth_rejected, self._seq_accepted)
+        self.schedule = TimeSchedule(self.store, self.dispatcher, self.clock,
+                                     lambda service, subtype: self.tm.event("SCHED_RELEASED", service, subtype))
+        self.hk_enabled = {s["sid"]: True for s in dictionary.HK}
+        self.hk_due = {s["sid"]: 0 for s in dictionary.HK}
+        self.hk_providers = {1: self._core_hk}
+        self.replaying = False
+        self.sched = Scheduler(board)
+        self._handle = self.dispatcher.handle  # bound once: binding it every pass allocates
+        self._install_services()
+
+    # -- events that happen before telemetry or from callbacks ----------------------------
+    def _corrupt(self, file_id, action):
+        self.corrupt.append((file_id, action))
+
+    def _auth_rejected(self, reason, key_id, seq):
+        self.tm.event("AUTH_REJECTED", reason, key_id, seq)
+
+    def _seq_accepted(self):
+        self.store.save("replay", {str(k): v for k, v in self.keyring.last_seq.items()})
+
+    # -- services -------------------------------------------------------------------------
+    def _install_services(self):
+        d = self.dispatcher
+        d.register("PING", lambda args: self.tm.send("core", 17, 2, b"") or 0)
+        d.register("SET_TIME", self._set_time)
+        d.register("HK_ENABLE", lambda args: self._hk_enable(args[0], True))
+        d.register("HK_DISABLE", lambda args: self._hk_enable(args[0], False))
+        d.register("HK_ONESHOT", lambda args: self._hk_report(args[0]))
+        d.register("HK_SET_INTERVAL", self._hk_interval)
+        d.register("PARAM_GET", self._param_get)
+        d.register("PARAM_SET", self._param_set)
+        d.register("SCHED_INSERT", self.schedule.insert)
+        d.register("SCHED_RESET", self.schedule.reset)
+        d.register("STORE_REPLAY", self._replay)
+        d.register("RESET", self._reset)
+        d.register("ENTER_MAINTENANCE", self._maintenance)
+
+    def _set_time(self, args):
+        old = self.clock.set_time(args[0])
+        self.tm.event("TIME_SET", old, args[0])
+        return 0
+
+    def _hk_enable(self, sid, enabled):
+        if sid not in self.hk_enabled:
+            return UNKNOWN_HK
+        self.hk_enabled[sid] = enabled
+        return 0
+
+    def _hk_interval(self, args):
+        sid, interval = args
+        structure = self.tm.hk.get(sid)
+        if structure is None:
+            return UNKNOWN_HK
+        failure = self.params.set(self.params.by_name[structure["interval_param"]]["id"], interval)
+        self.hk_due[sid] = self.clock.uptime_s
+        return failure
+
+    def _hk_report(self, sid):
+        provider = self.hk_providers.get(sid)
+        if provider is None:
+            return UNKNOWN_HK
+        self.tm.housekeeping(sid, provider())
+        return 0
+
+    def _param_get(self, args):
+        p = self.params.by_id.get(args[0])
+        if p is None:
+            return 11
+        self.tm.send("core", 20, 2, struct.pack(">Hf", args[0], self.params.get(p["name"])))
+        return 0
+
+    def _param_set(self, args):
+        failure = self.params.set(args[0], args[1])
+        if not failure:
+            self.tm.event("PARAM_SET", args[0], args[1])
+            self.tm.store_enabled = bool(self.params.get("tm_store_enabled"))
+        return failure
+
+    def _replay(self, args):
+        self.tmstore.start_replay(args[0], args[1])
+        self.replaying = True
+        return 0
+
+    def _reset(self, args):
+        self.stop("reset")
+        return 0
+
+    def _maintenance(self, args):
+        self.tm.event("MAINTENANCE")
+        self.stop("maintenance")
+        return 0
+
+    def stop(self, reason):
+        self.boot.shutdown(COMMANDED if reason == "reset" else 0)
+        self.exit_reason = reason
+        self.running = False
+
+    def _core_hk(self):
+        d = self.dispatcher
+        return (self.clock.time_s, self.clock.uptime_s, self.boot.count, d.accepted & 0xFFFF, d.rejected & 0xFFFF,
+                self.link.frames_ok, (self.link.frames_bad + d.malformed) & 0xFFFF, d.crc_errors & 0xFFFF,
+                d.auth_rejects & 0xFFFF, self.tm.sent, self.tmstore.stored, gc.mem_free(),
+                len(self.schedule.entries), min(self.store.faults, 255))
+
+    def _housekeeping(self):
+        now_s = self.clock.uptime_s
+        for sid in self.hk_due:
+            if not self.hk_enabled[sid] or now_s < self.hk_due[sid] or sid not in self.hk_providers:
+                continue
+            self.hk_due[sid] = now_s + self.params.get(self.tm.hk[sid]["interval_param"])
+            self._hk_report(sid)
+
+    def _replay_step(self):
+        if self.replaying:
+            self.replaying = self.tmstore.replay_step(self.params.get("replay_per_tick"), self.link.send)
+
+    # -- the loop -------------------------------------------------------------------------
+    def add_task(self, name, period_ms, fn):
+        """Applications register their periodic work here, in the order it should run."""
+        return self.sched.add(name, period_ms, fn, self.clock.update())
+
+    def announce_boot(self):
+        b = self.boot
+        self.tm.event("BOOT", b.count, b.cause, 0 if b.unclean else 1, hash32(dictionary), dictionary.VERSION.encode())
+        if b.unclean:
+            self.tm.event("UNCLEAN_REBOOT", b.count)
+        for file_id, action in self.corrupt:
+            self.tm.event("STORE_CORRUPT", file_id, action)
+
+    def start(self):
+        now = self.clock.update()
+        self.sched.add("time-schedule", 1000, self.schedule.tick, now)
+        self.sched.add("housekeeping", 1000, self._housekeeping, now)
+        self.tm.store_enabled = bool(self.params.get("tm_store_enabled"))
+        self.board.watchdog_start()
+        self.announce_boot()
+
+    def healthy(self):
+        """Checks before the watchdog is fed: heap not exhausted, no task starved."""
+        if gc.mem_free() < 4096:
+            gc.collect()
+            if gc.mem_free() < 4096:
+                return False
+        return self.sched.most_late_ms(self.clock.last_ticks) < 10000
+
+    def step(self):
+        """One pass of the main loop (without the board's idle)."""
+        now = self.clock.update()
+        self.link.poll(self._handle)
+        self.sched.run_due(now)
+        self._replay_step()
+        if self.healthy():
+            self.board.watchdog_feed()
+
+    def run(self):
+        self.start()
+        board = self.board
+        while self.running:
+            self.step()
+            board.idle()
+        board.finish(self.exit_reason)

@@ -1,0 +1,130 @@
+# Telecommand handling: packet checks, authentication, arm-then-fire, argument checks against
+# the dictionary, and ST[1] verification reports (acceptance 1/2, start 3, completion 7/8).
+# A command that fails any check is reported with its failure code and never executed.
+import struct
+
+from core import auth, codec, packets
+
+DATA_START = packets.PRIMARY_LEN + packets.TC_SEC_LEN  # the security header
+ARGS_START = DATA_START + auth.SEC_HEADER_LEN
+NOT_ARMED = 8
+UNKNOWN_SERVICE = 2
+UNKNOWN_FUNCTION = 13
+MALFORMED = 3
+OUT_OF_RANGE = 4
+UNKNOWN_APID = 1
+EXEC_FAILED = 10
+
+
+class Dispatcher:
+    def __init__(self, dictionary, keyring, tm, clock, params, on_auth_reject, on_seq_accepted):
+        self.apid_names = {}
+        for name in dictionary.APIDS:
+            self.apid_names[dictionary.APIDS[name]] = name
+        self.commands = {}
+        for cmd in dictionary.COMMANDS:
+            self.commands[(cmd["apid"], cmd["service"], cmd["subtype"], cmd["function"])] = cmd
+        self.mac_len = dictionary.MAC_LEN
+        self.handlers = {}
+        self.keyring = keyring
+        self.tm = tm
+        self.clock = clock
+        self.params = params
+        self.on_auth_reject = on_auth_reject
+        self.on_seq_accepted = on_seq_accepted
+        self.armed = None  # (service, subtype, function, expires_uptime_s)
+        self.accepted = 0
+        self.rejected = 0
+        self.crc_errors = 0
+        self.auth_rejects = 0
+        self.malformed = 0
+        self.handlers["ARM"] = self._arm
+
+    def register(self, name, fn):
+        """fn(args) runs an accepted command: returns 0 (completed) or a failure code."""
+        self.handlers[name] = fn
+
+    def _report(self, subtype, rid, code=0):
+        if code:
+            self.tm.send("core", 1, subtype, struct.pack(">IH", rid, code))
+        else:
+            self.tm.send("core", 1, subtype, struct.pack(">I", rid))
+
+    def _fail(self, rid, code):
+        self.rejected += 1
+        self._report(2, rid, code)
+
+    def handle(self, buf, n, preauthenticated=False):
+        """Check, verify and run the TC in buf[:n]."""
+        status, apid, _, service, subtype, _ = packets.parse_tc(buf, n)
+        if status == packets.TC_CRC:
+            self.crc_errors += 1  # the header cannot be trusted: no report
+            return
+        if status != packets.TC_OK:
+            self.malformed += 1
+            return
+        rid = packets.request_id(buf)
+        apid_name = self.apid_names.get(apid)
+        if apid_name is None:
+            return self._fail(rid, UNKNOWN_APID)
+        mac_end = n - packets.CRC_LEN
+        args_end = mac_end - self.mac_len
+        if args_end < ARGS_START:
+            return self._fail(rid, MALFORMED)
+        if not preauthenticated:
+            failure = self.authenticate(buf, n)
+            if failure:
+                return self._fail(rid, failure)
+        function = None
+        args_start = ARGS_START
+        if service == 8 and subtype == 1:
+            if args_end - args_start < 2:
+                return self._fail(rid, MALFORMED)
+            function = buf[args_start] << 8 | buf[args_start + 1]
+            args_start += 2
+        cmd = self.commands.get((apid_name, service, subtype, function))
+        if cmd is None:
+            return self._fail(rid, UNKNOWN_FUNCTION if function is not None else UNKNOWN_SERVICE)
+        args = codec.unpack(cmd["args"], buf, args_start, args_end)
+        if args is None:
+            return self._fail(rid, MALFORMED)
+        if codec.out_of_range(cmd["args"], args) >= 0:
+            return self._fail(rid, OUT_OF_RANGE)
+        if cmd["hazardous"] and not self._take_arm(service, subtype, function):
+            return self._fail(rid, NOT_ARMED)
+        self.accepted += 1
+        self._report(1, rid)
+        handler = self.handlers.get(cmd["name"])
+        if handler is None:
+            return self._report(8, rid, EXEC_FAILED)
+        self._report(3, rid)
+        try:
+            failure = handler(args)
+        except Exception:  # a failing handler is reported, never fatal to the loop
+            failure = EXEC_FAILED
+        self._report(8 if failure else 7, rid, failure)
+
+    def authenticate(self, buf, n):
+        """0 or the failure code of the security header and MAC of the TC in buf[:n]; a good
+        TC's anti-replay number is consumed (and persisted by on_seq_accepted)."""
+        key_id = buf[DATA_START]
+        seq = struct.unpack_from(">I", buf, DATA_START + 1)[0]
+        failure = self.keyring.check(buf, n - packets.CRC_LEN, key_id, seq)
+        if failure:
+            self.auth_rejects += 1
+            self.on_auth_reject(failure, key_id, seq)
+            return failure
+        self.keyring.accept(key_id, seq)
+        self.on_seq_accepted()
+        return 0
+
+    def _arm(self, args):
+        self.armed = (args[0], args[1], args[2], self.clock.uptime_s + self.params.get("arm_window_s"))
+        return 0
+
+    def _take_arm(self, service, subtype, function):
+        armed = self.armed
+        self.armed = None
+        if armed is None or self.clock.uptime_s > armed[3]:
+            return False
+        return armed[0] == service and armed[1] == subtype and armed[2] == (function or 0)

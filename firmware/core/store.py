@@ -1,0 +1,90 @@
+# Persistence: every write is atomic and checksummed.  save() writes NAME.new, renames the
+# current copy to NAME.bak, then NAME.new to NAME; load() takes the valid copy with the
+# highest generation among NAME, NAME.new and NAME.bak, so a write torn at any point (power
+# removed mid-write) leaves a good copy.  Record: b"ZRS1", generation u32, length u32,
+# crc32 u32 (binascii.crc32 of the payload), then the payload (JSON).
+import json
+import os
+import struct
+
+import binascii
+
+MAGIC = b"ZRS1"
+HEADER = ">4sIII"
+HEADER_LEN = 16
+LOADED, FROM_BACKUP, DEFAULTS, FRESH = 0, 1, 2, 3
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    if len(raw) < HEADER_LEN:
+        return -1, None
+    magic, gen, length, crc = struct.unpack_from(HEADER, raw, 0)
+    payload = raw[HEADER_LEN:]
+    if magic != MAGIC or length != len(payload) or binascii.crc32(payload) & 0xFFFFFFFF != crc:
+        return -1, None
+    try:
+        return gen, json.loads(payload)
+    except ValueError:
+        return -1, None
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+class Store:
+    """Checksummed JSON records in files under `root`."""
+
+    def __init__(self, root=""):
+        self.root = root
+        self.generation = {}
+        self.faults = 0
+
+    def path(self, name):
+        return self.root + name if not self.root else self.root + "/" + name
+
+    def load(self, name, default):
+        """(value, how): how is LOADED, FROM_BACKUP (the newest copy was corrupt or torn
+        mid-write, an older good one was used), DEFAULTS (no good copy) or FRESH (no file)."""
+        base = self.path(name)
+        best = None
+        seen_bad = False
+        for suffix in ("", ".new", ".bak"):
+            got = _read(base + suffix)
+            if got is None:
+                continue
+            gen, value = got
+            if gen < 0:
+                seen_bad = True
+            elif best is None or gen > best[0]:
+                best = (gen, value, suffix)
+        if seen_bad:
+            self.faults += 1
+        if best is None:
+            self.generation[name] = 0
+            return default, DEFAULTS if seen_bad else FRESH
+        self.generation[name] = best[0]
+        return best[1], LOADED if best[2] == "" and not seen_bad else FROM_BACKUP
+
+    def save(self, name, value):
+        base = self.path(name)
+        gen = self.generation.get(name, 0) + 1
+        payload = json.dumps(value).encode()
+        with open(base + ".new", "wb") as f:
+            f.write(struct.pack(HEADER, MAGIC, gen, len(payload), binascii.crc32(payload) & 0xFFFFFFFF))
+            f.write(payload)
+        _remove(base + ".bak")
+        try:
+            os.rename(base, base + ".bak")
+        except OSError:
+            pass
+        os.rename(base + ".new", base)
+        self.generation[name] = gen

@@ -1,0 +1,85 @@
+# ST[15] on-board storage: a ring of fixed-size slots in one file, so telemetry survives a
+# link loss (and a reboot) and can be replayed by time range.  Slot: u16 length, then the
+# packet; packets longer than a slot are not stored (counted).  The ring's head is found at
+# boot from the slots' store sequence numbers (u32 after the length).
+import struct
+
+SLOT = 160
+SLOT_HEADER = 6
+
+
+class TmStore:
+    def __init__(self, path, slots, time_of):
+        self.path = path
+        self.slots = slots
+        self.time_of = time_of
+        self.buf = bytearray(SLOT)
+        self.too_long = 0
+        self.stored = 0
+        self.head = 0  # next slot to write
+        self.seq = 0  # next store sequence number
+        try:
+            self.f = open(path, "r+b")
+        except OSError:
+            self.f = open(path, "w+b")
+        self._find_head()
+        self.replay_from = self.replay_to = 0
+        self.replay_slot = -1
+        self.replay_left = 0
+        self.replay_end_seq = 0
+
+    def _find_head(self):
+        best_seq = -1
+        f = self.f
+        for i in range(self.slots):
+            f.seek(i * SLOT)
+            raw = f.read(SLOT_HEADER)
+            if len(raw) < SLOT_HEADER:
+                break
+            length, seq = struct.unpack(">HI", raw)
+            if length and seq > best_seq:
+                best_seq = seq
+                self.head = (i + 1) % self.slots
+        self.seq = best_seq + 1
+
+    def put(self, packet, n):
+        if n > SLOT - SLOT_HEADER:
+            self.too_long += 1
+            return
+        buf = self.buf
+        struct.pack_into(">HI", buf, 0, n, self.seq)
+        buf[SLOT_HEADER:SLOT_HEADER + n] = memoryview(packet)[:n]
+        self.f.seek(self.head * SLOT)
+        self.f.write(memoryview(buf)[:SLOT_HEADER + n])
+        self.f.flush()
+        self.head = (self.head + 1) % self.slots
+        self.seq += 1
+        self.stored += 1
+
+    def start_replay(self, from_s, to_s):
+        """Begin downlinking stored packets with board time in [from_s, to_s], oldest first."""
+        self.replay_from, self.replay_to = from_s, to_s
+        self.replay_slot = self.head
+        self.replay_left = self.slots
+        self.replay_end_seq = self.seq  # what is stored from now on is live, not replayed
+
+    def replay_step(self, count, send):
+        """Send up to `count` matching packets with send(buffer, length); False when done."""
+        f = self.f
+        buf = self.buf
+        while self.replay_left > 0 and count > 0:
+            slot = self.replay_slot
+            self.replay_slot = (slot + 1) % self.slots
+            self.replay_left -= 1
+            f.seek(slot * SLOT)
+            n = f.readinto(buf)
+            if not n or n < SLOT_HEADER:
+                continue
+            length, seq = struct.unpack_from(">HI", buf, 0)
+            if not length or SLOT_HEADER + length > n or seq >= self.replay_end_seq:
+                continue
+            packet = memoryview(buf)[SLOT_HEADER:SLOT_HEADER + length]
+            if self.replay_from <= self.time_of(packet) <= self.replay_to:
+                send(packet, length)
+                count -= 1
+        return self.replay_left > 0
