@@ -122,4 +122,4 @@ class PicoBoard:
         """The RP2040 watchdog cannot be stopped: feed it from a timer while in the REPL."""
         if self.wdt is not None:
             wdt = self.wdt
-            self.keepalive = machine.Timer(period=1000, callback=lambda t: wdt.feed())
+            self.keepalive = machine.Timer(-1, period=1000, callback=lambda t: wdt.feed())

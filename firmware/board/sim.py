@@ -33,9 +33,10 @@ class SimBoard:
         self.poller = select.poll()
         self.poller.register(self.stdin, select.POLLIN)
         self.bench = None
+        self.started = time.ticks_ms()
         path = os.getenv("ZARYA_SIM_SOCKET")
         if path:
-            import socket
+            import socket  # type: ignore[import-not-found]  # the unix port's, not the Pico's
             import struct
 
             self.bench = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -44,11 +45,13 @@ class SimBoard:
             self.bench_rx = b""
             self._exchange()  # the first step sets time and sensors before boot
         else:
-            self.ticks = time.ticks_ms() & (PERIOD - 1)
+            self.ticks = 0
 
     # time
     def ticks_ms(self):
-        return self.ticks if self.bench else time.ticks_ms() & (PERIOD - 1)
+        if self.bench:
+            return self.ticks
+        return time.ticks_diff(time.ticks_ms(), self.started) & (PERIOD - 1)
 
     @staticmethod
     def ticks_diff(a, b):
@@ -109,10 +112,12 @@ class SimBoard:
         sys.exit(3 if reason == "reset" else 4)
 
     def _exchange(self):
+        bench = self.bench
+        assert bench is not None
         reply = {"ticks": self.ticks, "fed": self.fed, "switches": self.switches}
-        self.bench.send((json.dumps(reply) + "\n").encode())
+        bench.send((json.dumps(reply) + "\n").encode())
         while b"\n" not in self.bench_rx:
-            chunk = self.bench.recv(4096)
+            chunk = bench.recv(4096)
             if not chunk:
                 sys.exit(5)  # the bench went away: power removed
             self.bench_rx += chunk
