@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from zarya import __version__
-from zarya.cli import dose, plan
+from zarya.cli import dose, plan, sim
 
-COMMANDS = [dose, plan]
+COMMANDS = [dose, plan, sim]
 
 
 class UserError(Exception):

