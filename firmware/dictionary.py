@@ -40,6 +40,8 @@ FAILURES = {
 COMMANDS = (
     {"name": "PING", "apid": "core", "service": 17, "subtype": 1, "function": None, "args": (),
      "hazardous": False, "doc": "Are-you-alive test: answered by TM[17,2]."},
+    {"name": "IDENTIFY", "apid": "core", "service": 17, "subtype": 128, "function": None, "args": (),
+     "hazardous": False, "doc": "Report version, dictionary hash and boot count (event IDENTITY)."},
     {"name": "SET_TIME", "apid": "core", "service": 9, "subtype": 128, "function": None,
      "args": (("time_s", "u32", "s", 0, 4294967295),),
      "hazardous": False, "doc": "Set board time (s since 2000-01-01 UTC, the mission epoch; mission-specific subtype)."},
@@ -118,6 +120,9 @@ EVENTS = (
      "doc": "A parameter changed."},
     {"id": 7, "name": "MAINTENANCE", "severity": "medium", "args": (),
      "doc": "The flight loop stopped for maintenance; the REPL is available."},
+    {"id": 9, "name": "IDENTITY", "severity": "info",
+     "args": (("dict_hash", "u32", ""), ("boot_count", "u16", ""), ("version", "bytes", "")),
+     "doc": "Answer to IDENTIFY: what firmware and dictionary the board runs."},
     {"id": 8, "name": "SCHED_RELEASED", "severity": "info", "args": (("service", "u8", ""), ("subtype", "u8", "")),
      "doc": "A time-tagged command was released."},
 )

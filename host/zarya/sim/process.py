@@ -54,6 +54,7 @@ class BenchLog:
     boots: list[tuple[float, int]] = field(default_factory=list)  # (virtual s, reset cause)
     watchdog_resets: list[float] = field(default_factory=list)  # virtual s
     exits: list[tuple[float, int]] = field(default_factory=list)  # (virtual s, exit code)
+    brownouts: list[tuple[float, str]] = field(default_factory=list)  # (virtual s, file being written)
     bytes_dropped: int = 0
     bytes_corrupted: int = 0
 
@@ -269,6 +270,10 @@ class SimulatedBoard:
             reply = self._read_reply()
             if reply is None:
                 return self._board_stopped()
+            if "flash_write" in reply:  # an armed brownout: the board is mid-write, remove power
+                self.log.brownouts.append((self.virtual_ms / 1000, reply["flash_write"]))
+                self.power_cycle()
+                return self.last_reply
             if (reply["ticks"] - reply["fed"]) % (1 << 30) > WATCHDOG_MS:  # ticks wrap at 2^30 ms
                 return self._watchdog_reset()
             return reply
@@ -350,6 +355,10 @@ class SimulatedBoard:
             self.log.exits.append((self.virtual_ms / 1000, -9))
             self._kill()
             self._boot(CAUSE_POWER_ON)
+
+    def brownout_next_write(self) -> None:
+        """Remove power in the middle of the board's next persistent write."""
+        self.pending["brownout"] = True
 
     def hang(self) -> None:
         """Make the firmware hang at its next pass (an endless loop that stops feeding the watchdog)."""
