@@ -1,10 +1,28 @@
 # Zarya flight software entry point: pick the board, start the core, add the applications.
+# Modules are imported one by one with a collection in between: compiling them takes heap, and
+# freeing it before the next keeps the Pico-sized heap from fragmenting.
+import gc
+
 import board
 from core.app import App
+
+gc.collect()
+from apps.power import PowerManager  # noqa: E402
+
+gc.collect()
+from apps.radmon import RadiationMonitor  # noqa: E402
+
+gc.collect()
 
 
 def main():
     app = App(board.select())
+    gc.collect()
+    power = PowerManager(app)
+    radmon = RadiationMonitor(app, power.on_rad_alarm)
+    radmon.start()  # task order in every pass: radiation monitor, then power manager (docs/firmware.md)
+    power.start()
+    gc.collect()
     app.run()
 
 

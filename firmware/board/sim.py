@@ -19,7 +19,7 @@ class SimBoard:
     storage_root = ""
     key_path = "keys.bin"
     accepts_dev_key = True
-    tm_store_slots = 8192
+    tm_store_slots = 16384  # 2.6 MB: over an hour of telemetry at the 1 Hz rates
 
     def __init__(self):
         self.ticks = 0

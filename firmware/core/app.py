@@ -14,7 +14,7 @@ import dictionary
 from core import auth, packets
 from core.boot import COMMANDED, BootRecord
 from core.clock import Clock
-from core.dicthash import hash32
+from core.dicthash import hash32, trim
 from core.dispatch import Dispatcher
 from core.link import Link
 from core.params import Params
@@ -29,6 +29,9 @@ UNKNOWN_HK = 14
 
 class App:
     def __init__(self, board):
+        self.dict_hash = hash32(dictionary)
+        trim(dictionary)
+        gc.collect()
         self.board = board
         self.running = True
         self.exit_reason = None
@@ -57,7 +60,7 @@ class App:
         self.hk_due = {s["sid"]: 0 for s in dictionary.HK}
         self.hk_providers = {1: self._core_hk}
         self.replaying = False
-        self.sched = Scheduler(board)
+        self.sched = Scheduler(board, lambda i: self.tm.event("TASK_FAULT", i, self.sched.tasks[i].faults & 0xFFFF))
         self._handle = self.dispatcher.handle  # bound once: binding it every pass allocates
         self._install_services()
 
@@ -75,7 +78,7 @@ class App:
     def _install_services(self):
         d = self.dispatcher
         d.register("PING", lambda args: self.tm.send("core", 17, 2, b"") or 0)
-        d.register("IDENTIFY", lambda args: self.tm.event("IDENTITY", hash32(dictionary), self.boot.count,
+        d.register("IDENTIFY", lambda args: self.tm.event("IDENTITY", self.dict_hash, self.boot.count,
                                                           dictionary.VERSION.encode()) or 0)
         d.register("SET_TIME", self._set_time)
         d.register("HK_ENABLE", lambda args: self._hk_enable(args[0], True))
@@ -104,7 +107,7 @@ class App:
     def _hk_interval(self, args):
         sid, interval = args
         structure = self.tm.hk.get(sid)
-        if structure is None:
+        if structure is None or structure["interval_param"] is None:
             return UNKNOWN_HK
         failure = self.params.set(self.params.by_name[structure["interval_param"]]["id"], interval)
         self.hk_due[sid] = self.clock.uptime_s
@@ -176,7 +179,7 @@ class App:
 
     def announce_boot(self):
         b = self.boot
-        self.tm.event("BOOT", b.count, b.cause, 0 if b.unclean else 1, hash32(dictionary), dictionary.VERSION.encode())
+        self.tm.event("BOOT", b.count, b.cause, 0 if b.unclean else 1, self.dict_hash, dictionary.VERSION.encode())
         if b.unclean:
             self.tm.event("UNCLEAN_REBOOT", b.count)
         for file_id, action in self.corrupt:

@@ -1,30 +1,32 @@
 # The dictionary's hash: SHA-256 of a canonical encoding that MicroPython and CPython produce
-# byte for byte (floats as IEEE-754 bytes, dict keys sorted), so board and host agree.
+# byte for byte (dict keys sorted; floats as IEEE-754 single precision, the precision of the
+# Pico's MicroPython, so a 32-bit board and a 64-bit host agree), so board and host agree.
 import hashlib
 import struct
 
 PARTS = ("APIDS", "MAX_PACKET", "MAC_LEN", "SEVERITY", "FAILURES", "COMMANDS", "PARAMS", "HK", "EVENTS",
-         "STORE_FILES")
+         "STORE_FILES", "CHANNELS", "LET_EDGES_KEV_UM")
 
 
 def _encode(obj, out):
+    # `out` is a hash object: the encoding is streamed into it, never held whole (heap is scarce)
     if obj is None:
-        out.extend(b"N")
+        out.update(b"N")
     elif obj is True or obj is False:
-        out.extend(b"T" if obj else b"F")
+        out.update(b"T" if obj else b"F")
     elif isinstance(obj, int):
-        out.extend(b"I" + str(obj).encode() + b";")
+        out.update(b"I" + str(obj).encode() + b";")
     elif isinstance(obj, float):
-        out.extend(b"D" + struct.pack(">d", obj))
+        out.update(b"F" + struct.pack(">f", obj))
     elif isinstance(obj, str):
         data = obj.encode()
-        out.extend(b"S" + str(len(data)).encode() + b":" + data)
+        out.update(b"S" + str(len(data)).encode() + b":" + data)
     elif isinstance(obj, (tuple, list)):
-        out.extend(b"L" + str(len(obj)).encode() + b"[")
+        out.update(b"L" + str(len(obj)).encode() + b"[")
         for item in obj:
             _encode(item, out)
     elif isinstance(obj, dict):
-        out.extend(b"M" + str(len(obj)).encode() + b"{")
+        out.update(b"M" + str(len(obj)).encode() + b"{")
         for key in sorted(obj, key=str):
             _encode(key, out)
             _encode(obj[key], out)
@@ -34,13 +36,23 @@ def _encode(obj, out):
 
 def dictionary_hash(module):
     """SHA-256 digest (32 bytes) of the dictionary module's interface parts."""
-    out = bytearray()
+    h = hashlib.sha256()
     for name in PARTS:
-        _encode(name, out)
-        _encode(getattr(module, name), out)
-    return hashlib.sha256(out).digest()
+        _encode(name, h)
+        _encode(getattr(module, name), h)
+    return h.digest()
 
 
 def hash32(module):
     """The first four digest bytes as an integer: what the BOOT event carries."""
     return struct.unpack(">I", dictionary_hash(module)[:4])[0]
+
+
+def trim(module):
+    """Drop what only ground needs (documentation, failure texts) once the hash is known: on the
+    board the dictionary is otherwise a fifth of the heap."""
+    for part in ("COMMANDS", "PARAMS", "HK", "EVENTS"):
+        for entry in getattr(module, part):
+            entry.pop("doc", None)
+    module.FAILURES = {}
+    module.STORE_FILES = {}

@@ -33,6 +33,7 @@ class Dispatcher:
         self.on_auth_reject = on_auth_reject
         self.on_seq_accepted = on_seq_accepted
         self.armed = None  # (service, subtype, function, expires_uptime_s)
+        self.on_accepted = None  # called for every authenticated TC (ground contact)
         self.accepted = 0
         self.rejected = 0
         self.crc_errors = 0
@@ -116,6 +117,8 @@ class Dispatcher:
             return failure
         self.keyring.accept(key_id, seq)
         self.on_seq_accepted()
+        if self.on_accepted is not None:
+            self.on_accepted()
         return 0
 
     def _arm(self, args):

@@ -11,12 +11,14 @@ class Task:
         self.fn = fn
         self.due = 0
         self.runs = 0
+        self.faults = 0
 
 
 class Scheduler:
-    def __init__(self, board):
+    def __init__(self, board, on_fault):
         self.board = board
         self.tasks = []
+        self.on_fault = on_fault  # on_fault(task index): a task raised; the loop goes on
 
     def add(self, name, period_ms, fn, now):
         task = Task(name, period_ms, fn)
@@ -32,7 +34,11 @@ class Scheduler:
             late = board.ticks_diff(now, task.due)
             if late < 0:
                 continue
-            task.fn()
+            try:
+                task.fn()
+            except Exception:  # a failing task must not stop the others or the link
+                task.faults += 1
+                self.on_fault(i)
             task.runs += 1
             task.due = board.ticks_add(task.due if late < task.period_ms else now, task.period_ms)
 

@@ -6,6 +6,7 @@ import struct
 
 SLOT = 160
 SLOT_HEADER = 6
+INDEX_EVERY = 64
 
 
 class TmStore:
@@ -29,17 +30,40 @@ class TmStore:
         self.replay_end_seq = 0
 
     def _find_head(self):
+        """Head and next sequence number: from the index file written every INDEX_EVERY puts,
+        then forward over the few slots written since; a full scan if there is no index."""
+        try:
+            with open(self.path + ".idx", "rb") as f:
+                head, seq = struct.unpack(">II", f.read(8))
+        except (OSError, ValueError):
+            return self._scan()
+        f = self.f
+        hdr = bytearray(SLOT_HEADER)
+        for _ in range(INDEX_EVERY + 1):
+            f.seek(head * SLOT)
+            if f.readinto(hdr) < SLOT_HEADER:
+                break
+            length, slot_seq = struct.unpack(">HI", hdr)
+            if not length or slot_seq != seq:
+                break
+            head = (head + 1) % self.slots
+            seq += 1
+        self.head, self.seq = head, seq
+
+    def _scan(self):
         best_seq = -1
         f = self.f
-        for i in range(self.slots):
-            f.seek(i * SLOT)
-            raw = f.read(SLOT_HEADER)
-            if len(raw) < SLOT_HEADER:
+        chunk = bytearray(SLOT * 16)
+        f.seek(0)
+        for base in range(0, self.slots, 16):
+            n = f.readinto(chunk)
+            if not n:
                 break
-            length, seq = struct.unpack(">HI", raw)
-            if length and seq > best_seq:
-                best_seq = seq
-                self.head = (i + 1) % self.slots
+            for k in range(n // SLOT):
+                length, seq = struct.unpack_from(">HI", chunk, k * SLOT)
+                if length and seq > best_seq:
+                    best_seq = seq
+                    self.head = (base + k + 1) % self.slots
         self.seq = best_seq + 1
 
     def put(self, packet, n):
@@ -55,6 +79,9 @@ class TmStore:
         self.head = (self.head + 1) % self.slots
         self.seq += 1
         self.stored += 1
+        if self.seq % INDEX_EVERY == 0:
+            with open(self.path + ".idx", "wb") as idx:
+                idx.write(struct.pack(">II", self.head, self.seq))
 
     def start_replay(self, from_s, to_s):
         """Begin downlinking stored packets with board time in [from_s, to_s], oldest first."""

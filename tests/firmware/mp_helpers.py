@@ -23,6 +23,7 @@ class MemBoard:
         self.switches = {}
         self.fed = 0
         self.count = 0
+        self.let = []
 
     def ticks_ms(self):
         return self.ticks
@@ -52,6 +53,9 @@ class MemBoard:
 
     def counter(self):
         return self.count
+
+    def let_histogram(self):
+        return self.let
 
     def switch(self, ch, on):
         self.switches[ch] = 1 if on else 0
@@ -112,3 +116,46 @@ def tm_header(packet):
 
 def tm_data(packet):
     return packet[packets.PRIMARY_LEN + packets.TM_SEC_LEN:-2]
+
+
+def boot_apps(sensors=None):
+    """The full firmware (core, power manager, radiation monitor) on a MemBoard."""
+    import gc
+
+    from apps.power import PowerManager
+    from apps.radmon import RadiationMonitor
+    from core.app import App
+
+    gc.collect()
+    board = MemBoard()
+    board.sensors = sensors or {"battery:v": 7.6, "bus:v": 7.6, "battery:i": 0.2, "solar:i": 1.0}
+    app = App(board)
+    power = PowerManager(app)
+    radmon = RadiationMonitor(app, power.on_rad_alarm)
+    radmon.start()
+    power.start()
+    app.start()
+    board.frames()
+    return board, app, radmon, power
+
+
+def run(board, app, seconds, step_ms=100, cps=0.0, each=None):
+    """Advance `seconds` in steps, feeding the GM counter at `cps` counts/s; returns the event
+    and verification packets (housekeeping is dropped: the test heap is the Pico's)."""
+    out = []
+    acc = 0.0
+    for _ in range(int(seconds * 1000 / step_ms)):
+        board.ticks = (board.ticks + step_ms) & ((1 << 30) - 1)
+        acc += cps * step_ms / 1000
+        whole = int(acc)
+        acc -= whole
+        board.count = (board.count + whole) & 0xFFFF
+        if each:
+            each(board)
+        app.step()
+        out += [p for p in board.frames() if p[7] in (1, 5)]
+    return out
+
+
+def events(packets, name_id):
+    return [tm_data(p) for p in packets if tm_header(p)[2] == 5 and struct.unpack(">H", tm_data(p)[:2])[0] == name_id]

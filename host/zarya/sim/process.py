@@ -39,7 +39,9 @@ from zarya.firmware_files import firmware_dir, micropython_exe
 WATCHDOG_MS = 8388  # RP2040 maximum watchdog period
 HEAP = "192K"  # RP2040 MicroPython heap
 HANG_WALL_S = 3.0  # a board that does not answer an exchange for this long is hung
+BOOT_WALL_S = 20.0  # ... except just after boot, when it builds its stores
 EXIT_RESET, EXIT_MAINTENANCE, EXIT_BENCH_GONE = 3, 4, 5
+MAX_HELD = 4 << 20  # bytes the relay holds for a client that is not reading
 CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
 
 
@@ -72,26 +74,40 @@ class Relay(threading.Thread):
         self.log: BenchLog | None = None
 
     def run(self) -> None:
-        fds = [self.vm_master, self.client_master]
+        """Never blocks the board: bytes for a client that does not read are held (up to
+        MAX_HELD) and then dropped, as a USB device with no host reading would lose them."""
+        os.set_blocking(self.client_master, False)
+        os.set_blocking(self.vm_master, False)
+        held = {self.client_master: bytearray(), self.vm_master: bytearray()}
         while not self.stopping:
+            writers = [fd for fd, buf in held.items() if buf]
             try:
-                ready, _, _ = select.select(fds, [], [], 0.05)
+                readable, writable, _ = select.select([self.vm_master, self.client_master], writers, [], 0.05)
             except (OSError, ValueError):
                 return
-            for fd in ready:
+            for fd in readable:
                 try:
-                    data = os.read(fd, 4096)
+                    data = os.read(fd, 65536)
                 except OSError:
                     continue  # the other side is closed for now (VM restarting, no client)
-                out = self.client_master if fd == self.vm_master else self.vm_master
                 if not self.link_up:
                     if self.log:
                         self.log.bytes_dropped += len(data)
                     continue
                 if self.corrupt_probability:
                     data = self._corrupt(data)
-                with contextlib.suppress(OSError):
-                    os.write(out, data)
+                out = held[self.client_master if fd == self.vm_master else self.vm_master]
+                out += data
+                if len(out) > MAX_HELD:
+                    if self.log:
+                        self.log.bytes_dropped += len(out) - MAX_HELD
+                    del out[:len(out) - MAX_HELD]
+            for fd in writable:
+                try:
+                    sent = os.write(fd, held[fd])
+                except (BlockingIOError, OSError):
+                    continue
+                del held[fd][:sent]
 
     def _corrupt(self, data: bytes) -> bytes:
         out = bytearray(data)
@@ -136,7 +152,7 @@ class SimulatedBoard:
         self.lock = threading.RLock()
         self.pending: dict = {}
         self.hang_next = False
-        self.brownout_at_write = False
+        self.booting = False
         self._idle_thread: threading.Thread | None = None
         self._idle_stop = threading.Event()
         self.paused = threading.Event()
@@ -214,10 +230,11 @@ class SimulatedBoard:
             err = self._stderr()
             self._kill()
             raise SimError(f"the firmware did not start: {err or 'no output'}") from None
-        self.conn.settimeout(HANG_WALL_S)
+        self.conn.settimeout(BOOT_WALL_S)
         self.rx = b""
         self.log.boots.append((self.virtual_ms / 1000, cause))
         self._read_reply()  # the board's hello: it waits for the first step
+        self.booting = True
 
     def _stderr(self) -> str:
         if self.proc and self.proc.poll() is not None and self.proc.stderr:
@@ -255,7 +272,7 @@ class SimulatedBoard:
         """One exchange: advance the board by dt_ms and let it run one main-loop pass."""
         with self.lock:
             sensors = {}
-            if self.environment is not None and dt_ms:
+            if self.environment is not None:
                 sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
             message = {"dt_ms": dt_ms, **sensors, **self.pending}
             self.pending = {}
@@ -268,6 +285,9 @@ class SimulatedBoard:
             except OSError:
                 return self._board_stopped()
             reply = self._read_reply()
+            if self.booting:
+                self.conn.settimeout(HANG_WALL_S)
+                self.booting = False
             if reply is None:
                 return self._board_stopped()
             if "flash_write" in reply:  # an armed brownout: the board is mid-write, remove power

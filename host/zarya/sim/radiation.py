@@ -11,7 +11,8 @@ docs/models.md):
 - Trapped belts on Earth departure: passes of given total dose, Gaussian in time.
 The detector is a GM tube: true counts n = rate / gy_per_count, dead time tau (non-paralyzable
 m = n / (1 + n tau)), Poisson draws each step, a 16-bit wrapping counter; a pulse-height channel
-gives an LET histogram whose shape mixes the GCR and SPE spectra by dose.
+counts particles per LET bin (cumulative 32-bit counters) with a spectrum that mixes the GCR and
+SPE shapes by dose (particles per bin go as dose / LET).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zarya.dictionary import load as load_dictionary
+
 GCR_RAD_GY_S = 0.48e-3 / 86400  # MSL/RAD cruise, Zeitlin et al. 2013
 GCR_MEAN_Q = 3.82
 SOLAR_ACTIVITY_RAD = 0.7
 RADIAL_GRADIENT_PER_AU = 0.03
 # LET bins of the pulse-height channel (keV/um): 16 log-spaced bins from 0.1 to 1000
-LET_EDGES_KEV_UM = np.geomspace(0.1, 1000.0, 17)
+LET_EDGES_KEV_UM = np.array(load_dictionary().module.LET_EDGES_KEV_UM)  # the firmware's bins
 LET_MID_KEV_UM = np.sqrt(LET_EDGES_KEV_UM[:-1] * LET_EDGES_KEV_UM[1:])
 GY_PER_COUNT = 1e-8  # detector calibration (the firmware's radmon default)
 DEAD_TIME_S = 1e-4
@@ -108,6 +111,7 @@ class RadiationEnvironment:
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
         self.counter = 0
+        self.let_counters = [0] * (len(LET_EDGES_KEV_UM) - 1)  # cumulative, wrapping at 2^32 like hardware
         self.t_s = 0.0
         self.truth_dose_gy = 0.0
         self.truth_dose_eq_sv = 0.0
@@ -144,5 +148,6 @@ class RadiationEnvironment:
             counts = int(dt_s / self.dead_time_s)
         self.counter = (self.counter + counts) & 0xFFFF
         spectrum_gy = gcr_gy * self.gcr_shape + burst_gy * self.spe_shape
-        let = self.rng.poisson(spectrum_gy / LET_MID_KEV_UM * self.let_events_scale).astype(int).tolist()
-        return {"counter": self.counter, "let": let}
+        events = self.rng.poisson(spectrum_gy / LET_MID_KEV_UM * self.let_events_scale).astype(int).tolist()
+        self.let_counters = [(c + e) & 0xFFFFFFFF for c, e in zip(self.let_counters, events, strict=True)]
+        return {"counter": self.counter, "let": self.let_counters}
