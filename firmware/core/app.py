@@ -60,13 +60,16 @@ class App:
         self.hk_due = {s["sid"]: 0 for s in dictionary.HK}
         self.hk_providers = {1: self._core_hk}
         self.replaying = False
-        self.sched = Scheduler(board, lambda i: self.tm.event("TASK_FAULT", i, self.sched.tasks[i].faults & 0xFFFF))
+        self.sched = Scheduler(board, self._task_fault)
         self._handle = self.dispatcher.handle  # bound once: binding it every pass allocates
         self._install_services()
 
     # -- events that happen before telemetry or from callbacks ----------------------------
     def _corrupt(self, file_id, action):
         self.corrupt.append((file_id, action))
+
+    def _task_fault(self, index):
+        self.tm.event("TASK_FAULT", index, self.sched.tasks[index].faults & 0xFFFF)
 
     def _auth_rejected(self, reason, key_id, seq):
         self.tm.event("AUTH_REJECTED", reason, key_id, seq)
