@@ -14,7 +14,8 @@ class FirmwareNotFoundError(RuntimeError):
 
 def firmware_dir() -> Path:
     """firmware/ of this checkout, or ZARYA_FIRMWARE."""
-    candidates = [os.environ.get("ZARYA_FIRMWARE"), Path(__file__).resolve().parents[2] / "firmware"]
+    candidates = [os.environ.get("ZARYA_FIRMWARE"), Path(__file__).resolve().parents[2] / "firmware",
+                  Path.cwd() / "firmware"]
     for c in candidates:
         if c and (Path(c) / "dictionary.py").exists():
             return Path(c)
