@@ -235,10 +235,14 @@ class RadiationMonitor:
 
     # -- commands ----------------------------------------------------------------------------
     def all_clear(self, args):
-        if self.level_for(self.mean_1min() / UGY_H) == STORM_SHELTER:
+        """Leave the shelter: to the level the rate now calls for, from which the usual
+        hysteresis and dwell take it down (refused while the rate still calls for the shelter)."""
+        rate = self.mean_1min() / UGY_H
+        level = self.level_for(rate)
+        if level == STORM_SHELTER:
             return NOT_ALLOWED
-        if self.level != NOMINAL:
-            self._set_level(NOMINAL, self.mean_1min() / UGY_H)
+        if self.level == STORM_SHELTER:
+            self._set_level(level, rate)
         return 0
 
     def clear_dose(self, args):

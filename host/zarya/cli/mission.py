@@ -1,0 +1,47 @@
+"""`zarya mission mars-2026`: fly a crewed Mars transit on the simulated board and write a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zarya.progress import progress_bar
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("mission", help="fly a mission scenario end to end on the simulated board")
+    p.add_argument("scenario", choices=["mars-2026"], help="mars-2026: the late-2026 Earth-Mars transit")
+    p.add_argument("--fast", action="store_true", help="fly only the first days of the leg (demos, CI) and project the rest")
+    p.add_argument("--days", type=float, default=8.0, help="days flown with --fast (default 8)")
+    p.add_argument("--depart", help="departure date (UTC); default: the minimum-C3 transfer of the window")
+    p.add_argument("--arrive", help="arrival date (UTC)")
+    p.add_argument("--spe", default="random", choices=["random", "large", "moderate", "none"],
+                   help="solar particle events: a seeded random draw (default) or a named event")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--out", default="mission-mars-2026", help="report directory (default mission-mars-2026)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from zarya.mission.mars import MissionConfig, fly, pick_transfer
+    from zarya.mission.report import plots, summarize, write_html
+
+    if bool(args.depart) != bool(args.arrive):
+        raise ValueError("give both --depart and --arrive, or neither")
+    cfg = MissionConfig(args.depart, args.arrive, args.fast, args.days, args.spe, args.seed, Path(args.out))
+    print("1/4 guidance: choosing the transfer ...", flush=True)
+    transfer = pick_transfer(cfg)
+    print(f"    {transfer.tof_s / 86400:.0f}-day transfer, C3 {transfer.c3_km2_s2:.2f} km2/s2", flush=True)
+    print("2/4 flying the firmware on the simulated board (lockstep) ...", flush=True)
+    with progress_bar("flight") as advance:
+        log, truth = fly(cfg, transfer, lambda done, total, note: advance(int(done), int(total)))
+    print(f"    {log.flown_s / 86400:.1f} days flown in {log.wall_s:.0f} s; alarms: {len(log.alarms)}", flush=True)
+    print("3/4 summarising (host re-integration with the C kernels) ...", flush=True)
+    summary = summarize(cfg.out_dir, transfer, log, truth, cfg.fast)
+    print("4/4 plotting ...", flush=True)
+    report = write_html(cfg.out_dir, summary, plots(cfg.out_dir, transfer, summary))
+    print(f"crew dose: leg {summary['leg_dose_equivalent_sv'] * 1e3:.0f} mSv, round trip "
+          f"{summary['round_trip_dose_equivalent_sv'] * 1e3:.0f} mSv "
+          f"({100 * summary['round_trip_fraction_of_career_limit']:.0f} % of the 600 mSv career limit); "
+          f"board vs host dose differ by {summary['board_host_relative_difference']:.1e}")
+    print(f"report: {report.resolve()}")
+    return 0

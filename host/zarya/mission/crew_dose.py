@@ -1,0 +1,55 @@
+"""Crew-dose figures and limits for mission planning.
+
+Sources (cited in the report):
+- MSL/RAD cruise: 0.48 mGy/day absorbed, 1.84 mSv/day dose equivalent; 0.66 +- 0.12 Sv for the
+  shortest round trip, 180 days each way (Zeitlin et al., Science 340:1080, 2013).
+- GCR dose rates are about 2x higher at solar minimum than at maximum; RAD flew near a weak
+  maximum (REFERENCE.md; Guo et al. 2015).
+- NASA-STD-3001 Vol. 1: career effective dose limit 600 mSv; 30-day limit for blood-forming
+  organs 250 mGy-Eq.
+- Solar cycle: cycle 25 began December 2019 (minimum) and peaked around late 2024; an 11-year
+  cycle is assumed, activity a = 0.5 (1 - cos(2 pi phase)) with phase from the 2019.9 minimum
+  (a model assumption).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
+
+RAD_DOSE_EQ_SV_DAY = 1.84e-3
+RAD_ROUND_TRIP_SV = 0.66
+CAREER_LIMIT_SV = 0.600
+BFO_30DAY_LIMIT_GY_EQ = 0.250
+CYCLE_25_MINIMUM_YEAR = 2019.9
+CYCLE_YEARS = 11.0
+DAY_S = 86400.0
+
+
+def solar_activity(year: float) -> float:
+    """Modelled solar activity in [0, 1] (0 at minimum) for a decimal year."""
+    phase = ((year - CYCLE_25_MINIMUM_YEAR) / CYCLE_YEARS) % 1.0
+    return 0.5 * (1 - math.cos(2 * math.pi * phase))
+
+
+def year_of_jd(jd: float) -> float:
+    return 2000.0 + (jd - 2451544.5) / 365.25
+
+
+def cruise_dose_eq_sv(tof_d, jd_depart, r_mean_au=1.25):
+    """Cruise GCR dose equivalent (Sv) for times of flight (days) starting at jd_depart, at the
+    solar activity of mid-flight and a mean heliocentric distance: vectorised over numpy arrays."""
+    tof_d = np.asarray(tof_d, dtype=float)
+    mid_year = year_of_jd(np.asarray(jd_depart, dtype=float) + tof_d / 2)
+    activity = 0.5 * (1 - np.cos(2 * np.pi * (((mid_year - CYCLE_25_MINIMUM_YEAR) / CYCLE_YEARS) % 1.0)))
+    modulation = (2.0 - activity) / (2.0 - SOLAR_ACTIVITY_RAD)
+    rate_gy_s = gcr_dose_rate_gy_s(SOLAR_ACTIVITY_RAD, 1.0) * modulation * (1 + 0.03 * np.maximum(0, np.asarray(r_mean_au) - 1))
+    return rate_gy_s * GCR_MEAN_Q * tof_d * DAY_S
+
+
+def rad_cruise_check(days: float = 360.0) -> float:
+    """Dose equivalent (Sv) of `days` at the RAD-measured rate: 0.66 Sv for 360 days."""
+    return RAD_DOSE_EQ_SV_DAY * days

@@ -1,0 +1,37 @@
+"""`zarya mission mars-2026 --fast`, and the crew-dose model against the MSL/RAD figures."""
+
+import json
+
+import pytest
+
+from zarya.cli import main
+from zarya.mission.crew_dose import RAD_ROUND_TRIP_SV, rad_cruise_check
+from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
+
+
+def test_cruise_dose_at_the_rad_rate_reproduces_the_published_figures():
+    # Zeitlin et al. 2013: 0.48 +- 0.08 mGy/day, 1.84 +- 0.33 mSv/day, 0.66 +- 0.12 Sv for 2 x 180 days
+    absorbed_mgy_day = gcr_dose_rate_gy_s(SOLAR_ACTIVITY_RAD, 1.0) * 86400 * 1e3
+    assert absorbed_mgy_day == pytest.approx(0.48, abs=1e-9)
+    assert absorbed_mgy_day * GCR_MEAN_Q == pytest.approx(1.84, abs=0.33)
+    assert rad_cruise_check(360) == pytest.approx(RAD_ROUND_TRIP_SV, abs=0.12)
+
+
+def test_solar_minimum_doubles_the_gcr_rate_of_solar_maximum():
+    assert gcr_dose_rate_gy_s(0.0) / gcr_dose_rate_gy_s(1.0) == pytest.approx(2.0)
+
+
+def test_fast_mission_flies_and_reports(tmp_path, capsys):
+    out = tmp_path / "report"
+    code = main(["mission", "mars-2026", "--fast", "--days", "1", "--spe", "none", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "report:" in printed and "crew dose" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["transfer"]["depart"].startswith("2026-1")
+    assert summary["board_host_relative_difference"] < 1e-5  # board total vs the host's C re-integration
+    assert summary["board_dose_gy"] == pytest.approx(summary["model_truth_dose_gy"], rel=0.05)
+    assert summary["board_reboots"] == 0 and summary["gaps"] == 0
+    for name in ("report.html", "dose.png", "power.png", "events.png", "transfer.png", "porkchop.png"):
+        assert (out / name).stat().st_size > 1000
+    assert "data:image/png;base64," in (out / "report.html").read_text()
