@@ -17,6 +17,7 @@ OCV_CELL_V = (3.20, 3.45, 3.55, 3.63, 3.68, 3.72, 3.76, 3.82, 3.88, 3.95, 4.05, 
 CELLS_IN_SERIES = 2
 REST_A = 0.05
 MIN_PLAUSIBLE_V = 1.0
+PACK_R_OHM = 0.038  # 2S2P of 18650s: R0 + R1 = 20 + 18 mOhm per cell at 25 C
 REST_S = 1800
 
 
@@ -107,8 +108,8 @@ class PowerManager:
 
     def _soc(self, dt):
         capacity = self.params.get("pwr_capacity_ah")
-        cell_v = self.meas["battery_v"] / CELLS_IN_SERIES
         current = self.meas["battery_a"]
+        cell_v = (self.meas["battery_v"] + current * PACK_R_OHM) / CELLS_IN_SERIES  # OCV: add back the I R drop
         if self.soc is None:
             self.soc = soc_from_ocv(cell_v)
             return

@@ -10,13 +10,13 @@ import argparse
 import sys
 
 from zarya import __version__
-from zarya.cli import dose, link, mission, plan, sim
+from zarya.cli import dose, hil, link, mission, plan, sim
 from zarya.firmware_files import FirmwareNotFoundError
 from zarya.kernels import BackendError
 from zarya.link.client import LinkError
 from zarya.sim.process import SimError
 
-COMMANDS = [dose, plan, sim, link, mission]
+COMMANDS = [dose, plan, sim, link, hil, mission]
 
 
 class UserError(Exception):
