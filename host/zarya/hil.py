@@ -35,7 +35,8 @@ ACTIONS = {
 }
 CHECKS = {
     "event_count": {"event", "equals", "where"}, "telemetry": {"param", "stat", "min", "max"},
-    "latency": {"after", "after_event", "after_where", "event", "max_s", "min_s", "where"}, "watchdog_resets": {"equals"}, "boots": {"equals"},
+    "latency": {"after", "after_event", "after_where", "event", "max_s", "min_s", "where"},
+    "watchdog_resets": {"equals"}, "boots": {"equals"},
     "no_archive_gaps": set(), "soc_vs_model": {"tol_pct"}, "channel_never_off": {"channel"},
     "commands_rejected": {"codes"}, "dose_vs_model": {"rel_tol"}, "event_order": {"event", "field", "sequence"},
 }
@@ -203,7 +204,8 @@ def _act(item: dict, board, env: Environment, link: LinkClient, run: Run, workdi
     elif a == "power_cycle":
         board.power_cycle()
     elif a == "sensor_fault":
-        p.sensor_faults[item["sensor"]] = SensorFault(item["kind"], item.get("value", 0.0), p.t_s + item.get("duration_s", math.inf))
+        until = p.t_s + item.get("duration_s", math.inf)
+        p.sensor_faults[item["sensor"]] = SensorFault(item["kind"], item.get("value", 0.0), until)
     elif a == "battery_voltage_offset":
         for name in ("battery:v", "bus:v"):
             p.sensor_faults[name] = SensorFault("bias", item["volts"])
@@ -257,7 +259,8 @@ def evaluate(e: dict, run: Run) -> Verdict:
         values = [v for _, v in run.archive.series(e["param"])]
         if not values:
             return Verdict(check, False, f"{e['param']}: no samples")
-        stat = {"min": min, "max": max, "final": lambda v: v[-1], "mean": lambda v: sum(v) / len(v)}[e.get("stat", "final")](values)
+        stats = {"min": min, "max": max, "final": lambda v: v[-1], "mean": lambda v: sum(v) / len(v)}
+        stat = stats[e.get("stat", "final")](values)
         ok = e.get("min", -math.inf) <= stat <= e.get("max", math.inf)
         return Verdict(check, ok, f"{e['param']} {e.get('stat', 'final')} = {stat:.4g} "
                                   f"(expected within [{e.get('min', '-inf')}, {e.get('max', 'inf')}]){why}")
