@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+
 from zarya.guidance.common import BODIES
 from zarya.guidance.planner import best_transfers, parse_days, parse_range, parse_step, porkchop_window, transfer
 from zarya.guidance.timescale import date_text, parse_date
@@ -23,6 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--step", default="1d", help="grid step: 1d, 12h, 2 (days; default 1d)")
     p.add_argument("--png", help="write the porkchop plot here")
     p.add_argument("--json", action="store_true", help="print the best transfers as JSON")
+    p.add_argument("--dose", action="store_true", help="add crew dose (cruise GCR + belt transit) to every cell")
     p.set_defaults(run=run_porkchop)
     t = plan.add_parser("transfer", help="one transfer in full")
     t.add_argument("--from", dest="origin", default="earth", choices=list(BODIES))
@@ -41,8 +44,16 @@ def run_porkchop(args) -> int:
         window = porkchop_window(args.origin, args.target, depart, parse_step(args.step), tof_d=tof, arrive=arrive,
                                  progress=advance)
     best = best_transfers(window)
+    dose_sv = crew_dose_grid(window) if args.dose else None
+    if dose_sv is not None:
+        dose_of = {b.label: float(dose_sv[np.searchsorted(window.grid.depart_jd, b.depart_jd),
+                                          np.searchsorted(window.grid.arrive_jd, b.arrive_jd)]) for b in best}
     if args.json:
-        print(json.dumps({"cells": int(window.valid.sum()), "best": [b.as_dict() for b in best]}, indent=2))
+        out = {"cells": int(window.valid.sum()), "best": [b.as_dict() for b in best]}
+        if dose_sv is not None:
+            for b in out["best"]:
+                b["crew_dose_eq_sv"] = dose_of[b["label"]]
+        print(json.dumps(out, indent=2))
     else:
         g = window.grid
         print(f"{args.origin} -> {args.target}: {g.depart_jd.size} departures x {g.arrive_jd.size} arrivals, "
@@ -50,14 +61,16 @@ def run_porkchop(args) -> int:
         print(f"  {'':18} {'depart':>10} {'arrive':>10} {'TOF d':>6} {'C3 km2/s2':>10} "
               f"{'vinf dep':>9} {'vinf arr':>9} {'DLA deg':>8}")
         for b in best:
+            dose = f"  crew dose {dose_of[b.label] * 1e3:.0f} mSv" if dose_sv is not None else ""
             print(f"  {b.label:18} {date_text(b.depart_jd):>10} {date_text(b.arrive_jd):>10} {b.tof_d:6.0f} "
-                  f"{b.c3_km2_s2:10.3f} {b.vinf_dep_km_s:9.3f} {b.vinf_arr_km_s:9.3f} {b.dla_deg:8.2f}")
+                  f"{b.c3_km2_s2:10.3f} {b.vinf_dep_km_s:9.3f} {b.vinf_arr_km_s:9.3f} {b.dla_deg:8.2f}{dose}")
         if not best:
             print("  no transfers in this window")
     if args.png:
         from zarya.guidance.plot import porkchop_png
 
-        print(f"porkchop plot: {porkchop_png(window, best, args.png)}")
+        extra = (dose_sv * 1e3, "crew dose equivalent (mSv)", "mSv") if dose_sv is not None else None
+        print(f"porkchop plot: {porkchop_png(window, best, args.png, extra_contours=extra)}")
     return 0
 
 
@@ -77,3 +90,20 @@ def run_transfer(args) -> int:
           f"aphelion {orbit['aphelion_au']:.4f} au" if math.isfinite(orbit["aphelion_au"]) else "  hyperbolic transfer orbit")
     print("  v-inf at departure  [" + ", ".join(f"{x:.4f}" for x in info["vinf_dep_vector_km_s"]) + "] km/s (ecliptic J2000)")
     return 0
+
+
+def crew_dose_grid(window) -> np.ndarray:
+    """Crew dose equivalent (Sv) per cell of the window (zarya.mission.crew_dose)."""
+    from zarya import kernels
+    from zarya.guidance.common import AU_KM
+    from zarya.mission.crew_dose import porkchop_crew_dose_sv
+    from zarya.mission.mars import BELT_DOSE_GY
+
+    g = kernels.guidance()
+    grid = window.grid
+    r_dep = np.array([np.linalg.norm(g.planet_state(grid.origin, jd)[0]) for jd in grid.depart_jd]) / AU_KM
+    r_arr = np.array([np.linalg.norm(g.planet_state(grid.target, jd)[0]) for jd in grid.arrive_jd]) / AU_KM
+    dep, arr = np.meshgrid(grid.depart_jd, grid.arrive_jd, indexing="ij")
+    rd, ra = np.meshgrid(r_dep, r_arr, indexing="ij")
+    dose = porkchop_crew_dose_sv(dep, arr, rd, ra, BELT_DOSE_GY * 1.5)
+    return np.where(window.valid, dose, np.nan)

@@ -53,3 +53,37 @@ def cruise_dose_eq_sv(tof_d, jd_depart, r_mean_au=1.25):
 def rad_cruise_check(days: float = 360.0) -> float:
     """Dose equivalent (Sv) of `days` at the RAD-measured rate: 0.66 Sv for 360 days."""
     return RAD_DOSE_EQ_SV_DAY * days
+
+
+def dose_eq_rate_sv_s(jd, r_au) -> np.ndarray:
+    """GCR dose-equivalent rate (Sv/s) at Julian dates jd and heliocentric distances r_au (arrays)."""
+    year = year_of_jd(np.asarray(jd, dtype=float))
+    activity = 0.5 * (1 - np.cos(2 * np.pi * (((year - CYCLE_25_MINIMUM_YEAR) / CYCLE_YEARS) % 1.0)))
+    modulation = (2.0 - activity) / (2.0 - SOLAR_ACTIVITY_RAD)
+    radial = 1 + 0.03 * np.maximum(0, np.asarray(r_au, dtype=float) - 1)
+    return gcr_dose_rate_gy_s(SOLAR_ACTIVITY_RAD, 1.0) * GCR_MEAN_Q * modulation * radial
+
+
+def porkchop_crew_dose_sv(depart_jd, arrive_jd, r_depart_au, r_arrive_au, belt_dose_eq_sv: float,
+                          backend: str | None = None) -> np.ndarray:
+    """Crew dose equivalent (Sv) of every cell: the cruise dose-equivalent rate at departure and at
+    arrival (solar-cycle phase and distance) integrated over the time of flight by the dose
+    kernel in one call for the whole grid, plus the belt transit.  Cells are laid end to end in
+    one series, separated by gaps longer than max_gap_s so nothing is bridged between them."""
+    from zarya import kernels
+
+    dep = np.asarray(depart_jd, dtype=float).ravel()
+    arr = np.asarray(arrive_jd, dtype=float).ravel()
+    tof_s = (arr - dep) * DAY_S
+    valid = tof_s > 0
+    span = float(np.max(tof_s[valid])) if valid.any() else 1.0
+    offsets = np.arange(dep.size) * 3.0 * span
+    t = np.empty(2 * dep.size)
+    t[0::2] = offsets
+    t[1::2] = offsets + np.where(valid, tof_s, span * 1e-9)
+    rate = np.empty_like(t)
+    rate[0::2] = dose_eq_rate_sv_s(dep, np.asarray(r_depart_au).ravel())
+    rate[1::2] = dose_eq_rate_sv_s(arr, np.asarray(r_arrive_au).ravel())
+    cum = kernels.dose(backend).integrate(t, rate, max_gap_s=1.5 * span).cumulative_gy
+    cruise = cum[1::2] - cum[0::2]
+    return np.where(valid, cruise + belt_dose_eq_sv, np.nan).reshape(np.shape(depart_jd))

@@ -35,3 +35,24 @@ def test_fast_mission_flies_and_reports(tmp_path, capsys):
     for name in ("report.html", "dose.png", "power.png", "events.png", "transfer.png", "porkchop.png"):
         assert (out / name).stat().st_size > 1000
     assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+def test_porkchop_crew_dose_is_the_same_on_both_backends():
+    import numpy as np
+
+    from zarya.mission.crew_dose import porkchop_crew_dose_sv
+
+    dep, arr = np.meshgrid(2461300.5 + np.arange(5.0) * 10, 2461500.5 + np.arange(4.0) * 30, indexing="ij")
+    r1, r2 = np.full(dep.shape, 1.0), np.full(dep.shape, 1.5)
+    c = porkchop_crew_dose_sv(dep, arr, r1, r2, 1.5e-3, backend="c")
+    py = porkchop_crew_dose_sv(dep, arr, r1, r2, 1.5e-3, backend="python")
+    assert np.array_equal(c, py)
+    # a 200-day cruise near the RAD rate: about 1.8 mSv/day plus the belt transit
+    assert c[0, 0] == pytest.approx(200 * 1.84e-3 + 1.5e-3, rel=0.2)
+
+
+def test_plan_porkchop_with_dose_reports_crew_dose(capsys):
+    code = main(["plan", "porkchop", "--depart", "2026-10-15:2026-11-15", "--tof", "200:320", "--step", "3d",
+                 "--json", "--dose"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and all(0.3 < b["crew_dose_eq_sv"] < 0.7 for b in out["best"])
