@@ -38,7 +38,7 @@ CHECKS = {
     "latency": {"after", "after_event", "after_where", "event", "max_s", "min_s", "where"},
     "watchdog_resets": {"equals"}, "boots": {"equals"},
     "no_archive_gaps": set(), "soc_vs_model": {"tol_pct"}, "channel_never_off": {"channel"},
-    "commands_rejected": {"codes"}, "dose_vs_model": {"rel_tol"}, "event_order": {"event", "field", "sequence"},
+    "commands_rejected": {"codes"}, "event_spacing": {"event", "min_s"}, "dose_vs_model": {"rel_tol"}, "event_order": {"event", "field", "sequence"},
 }
 
 
@@ -307,6 +307,11 @@ def evaluate(e: dict, run: Run) -> Verdict:
         seq = [ev.values.get(e["field"]) for ev in _events(run, e["event"])]
         return Verdict(check, seq[:len(e["sequence"])] == e["sequence"], f"{e['event']}.{e['field']} sequence {seq} "
                                                                           f"(expected to start {e['sequence']}){why}")
+    if check == "event_spacing":
+        times = [ev.board_time_s for ev in _events(run, e["event"])]
+        spacing = min((b - a for a, b in zip(times, times[1:], strict=False)), default=math.inf)
+        return Verdict(check, spacing >= e["min_s"], f"{e['event']}: {len(times)} events, closest {spacing:.0f} s apart "
+                                                      f"(at least {e['min_s']} s: no chatter){why}")
     if check == "dose_vs_model":
         board = run.archive.series("rad_sample.dose_total_gy")
         model = run.truth.get("dose_gy", 0.0)

@@ -150,9 +150,13 @@ class LinkClient:
         """Ask the board what it runs; refuse a board whose dictionary differs (unless told not to)."""
         inbox = self.subscribe()
         try:
-            self.send("IDENTIFY")
+            handle = self.send("IDENTIFY")
             deadline = time.monotonic() + self.identify_timeout_s
             while time.monotonic() < deadline:
+                if handle.state == "failed":
+                    hint = (f" (this host's anti-replay counter, {self.key.counter_path}, is behind the board's: "
+                            "another host commanded it with this key)") if handle.failure_code == REPLAYED_SEQ else ""
+                    raise LinkError(f"the board refused IDENTIFY: {handle.failure}{hint}")
                 try:
                     tm = inbox.get(timeout=0.1)
                 except queue.Empty:
