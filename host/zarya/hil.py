@@ -11,6 +11,7 @@ expectation gets a verdict.  Errors in a scenario file name the line.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -38,7 +39,8 @@ CHECKS = {
     "latency": {"after", "after_event", "after_where", "event", "max_s", "min_s", "where"},
     "watchdog_resets": {"equals"}, "boots": {"equals"},
     "no_archive_gaps": set(), "soc_vs_model": {"tol_pct"}, "channel_never_off": {"channel"},
-    "commands_rejected": {"codes"}, "event_spacing": {"event", "min_s"}, "dose_vs_model": {"rel_tol"}, "event_order": {"event", "field", "sequence"},
+    "commands_rejected": {"codes"},
+    "event_spacing": {"event", "min_s"}, "dose_vs_model": {"rel_tol"}, "event_order": {"event", "field", "sequence"},
 }
 
 
@@ -309,7 +311,7 @@ def evaluate(e: dict, run: Run) -> Verdict:
                                                                           f"(expected to start {e['sequence']}){why}")
     if check == "event_spacing":
         times = [ev.board_time_s for ev in _events(run, e["event"])]
-        spacing = min((b - a for a, b in zip(times, times[1:], strict=False)), default=math.inf)
+        spacing = min((b - a for a, b in itertools.pairwise(times)), default=math.inf)
         return Verdict(check, spacing >= e["min_s"], f"{e['event']}: {len(times)} events, closest {spacing:.0f} s apart "
                                                       f"(at least {e['min_s']} s: no chatter){why}")
     if check == "dose_vs_model":
