@@ -1,29 +1,31 @@
-# Zarya flight software entry point: pick the board, start the core, add the applications.
-# Modules are imported one by one with a collection in between: compiling them takes heap, and
-# freeing it before the next keeps the Pico-sized heap from fragmenting.
-import gc
+# Boot loader: run the active firmware slot (slot_a or slot_b), counting the boots of a slot that
+# has not yet confirmed itself and rolling back to the previous slot after MAX_TRIES of them.
+# Without slots.json (a board fresh from the factory, or the simulator on a checkout) the
+# firmware beside this file runs.  This file is not replaced by a normal flash.
+import sys
 
-import board
-from core.app import App
-
-gc.collect()
-from apps.power import PowerManager  # noqa: E402
-
-gc.collect()
-from apps.radmon import RadiationMonitor  # noqa: E402
-
-gc.collect()
+import bootslots as slots
 
 
-def main():
-    app = App(board.select())
-    gc.collect()
-    power = PowerManager(app)
-    radmon = RadiationMonitor(app, power.on_rad_alarm)
-    radmon.start()  # task order in every pass: radiation monitor, then power manager (docs/firmware.md)
-    power.start()
-    gc.collect()
-    app.run()
+def choose():
+    state = slots.read()
+    if not state:
+        return None
+    if state.get("pending"):
+        state["tries"] = state.get("tries", 0) + 1
+        if state["tries"] > slots.MAX_TRIES and state.get("previous"):
+            state = {"active": state["previous"], "previous": state["active"], "pending": False, "tries": 0,
+                     "rolled_back": state["active"]}
+        slots.write(state)
+    return state["active"]
 
 
-main()
+if sys.platform == "rp2":  # a slot that crashes or hangs before its loop is reset, and counted
+    import machine
+
+    machine.WDT(timeout=8000)
+
+slot = choose()
+if slot:
+    sys.path.insert(0, slot)
+import zarya_app  # noqa: E402,F401  (runs the flight software)

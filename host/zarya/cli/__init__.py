@@ -10,13 +10,14 @@ import argparse
 import sys
 
 from zarya import __version__
-from zarya.cli import dose, hil, link, mission, plan, sim
+from zarya.cli import dose, flash, hil, link, mission, plan, sim
 from zarya.firmware_files import FirmwareNotFoundError
+from zarya.flash import FlashError
 from zarya.kernels import BackendError
 from zarya.link.client import LinkError
 from zarya.sim.process import SimError
 
-COMMANDS = [dose, plan, sim, link, hil, mission]
+COMMANDS = [dose, plan, sim, link, hil, flash, mission]
 
 
 class UserError(Exception):
@@ -43,6 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stderr.close()
         return 0
-    except (UserError, ValueError, OSError, LinkError, SimError, FirmwareNotFoundError, BackendError) as err:
+    except (UserError, ValueError, OSError, LinkError, SimError, FlashError, FirmwareNotFoundError, BackendError) as err:
         print(f"zarya {args.command}: error: {err}", file=sys.stderr)
         return 1

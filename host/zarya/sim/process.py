@@ -40,6 +40,7 @@ WATCHDOG_MS = 8388  # RP2040 maximum watchdog period
 HEAP = "192K"  # RP2040 MicroPython heap
 HANG_WALL_S = 3.0  # a board that does not answer an exchange for this long is hung
 BOOT_WALL_S = 20.0  # ... except just after boot, when it builds its stores
+MAX_SILENT_BOOTS = 6  # boots that hang before the side channel comes up, before giving up
 EXIT_RESET, EXIT_MAINTENANCE, EXIT_BENCH_GONE = 3, 4, 5
 MAX_HELD = 4 << 20  # bytes the relay holds for a client that is not reading
 CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
@@ -134,7 +135,8 @@ class SimulatedBoard:
     """
 
     def __init__(self, board_dir: str | Path | None = None, environment=None, seed: int = 1,
-                 heap: str = HEAP, firmware: str | Path | None = None, step_ms: int = 1000):
+                 heap: str = HEAP, firmware: str | Path | None = None, step_ms: int = 1000,
+                 boot_wall_s: float = BOOT_WALL_S):
         self._tmp = None if board_dir else tempfile.TemporaryDirectory(prefix="zarya-board-")
         self.board_dir = Path(board_dir or self._tmp.name).resolve()
         self.board_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +145,7 @@ class SimulatedBoard:
         self.heap = heap
         self.firmware = Path(firmware) if firmware else firmware_dir()
         self.step_ms = step_ms
+        self.boot_wall_s = boot_wall_s  # how long a boot may stay silent before it counts as a hang
         self.log = BenchLog()
         self.virtual_ms = 0
         self.proc: subprocess.Popen | None = None
@@ -152,7 +155,10 @@ class SimulatedBoard:
         self.lock = threading.RLock()
         self.pending: dict = {}
         self.hang_next = False
+        self.eof = False
         self.booting = False
+        self.repl: subprocess.Popen | None = None
+        self.in_repl = threading.Event()
         self._idle_thread: threading.Thread | None = None
         self._idle_stop = threading.Event()
         self.paused = threading.Event()
@@ -223,14 +229,23 @@ class SimulatedBoard:
             [micropython_exe(), "-X", f"heapsize={self.heap}", str(script)], cwd=self.board_dir,
             stdin=self.vm_slave, stdout=self.vm_slave, stderr=subprocess.PIPE, env=env, start_new_session=True,
         )
-        self.server.settimeout(20)
-        try:
-            self.conn, _ = self.server.accept()
-        except TimeoutError:
+        self.conn = None
+        deadline = time.monotonic() + self.boot_wall_s
+        self.server.settimeout(0.1)
+        while self.conn is None and time.monotonic() < deadline and self.proc.poll() is None:
+            with contextlib.suppress(TimeoutError):
+                self.conn, _ = self.server.accept()
+        if self.conn is None:
+            # Crashed or hung before its first pass.  The loader arms the watchdog before it imports
+            # the slot, so the board resets 8.388 s later (and the loader counts the failed boot).
             err = self._stderr()
             self._kill()
-            raise SimError(f"the firmware did not start: {err or 'no output'}") from None
-        self.conn.settimeout(BOOT_WALL_S)
+            if len(self.log.watchdog_resets) < MAX_SILENT_BOOTS:
+                self.virtual_ms += WATCHDOG_MS
+                self.log.watchdog_resets.append(self.virtual_ms / 1000)
+                return self._boot(CAUSE_WATCHDOG)
+            raise SimError(f"the firmware did not start: {err or 'no output'}")
+        self.conn.settimeout(self.boot_wall_s)
         self.rx = b""
         self.log.boots.append((self.virtual_ms / 1000, cause))
         self._read_reply()  # the board's hello: it waits for the first step
@@ -242,6 +257,9 @@ class SimulatedBoard:
         return ""
 
     def _kill(self) -> None:
+        if self.repl is not None and self.repl.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.repl.pid, signal.SIGKILL)
         if self.conn:
             with contextlib.suppress(OSError):
                 self.conn.close()
@@ -259,9 +277,13 @@ class SimulatedBoard:
         while b"\n" not in self.rx:
             try:
                 chunk = self.conn.recv(65536)
-            except (TimeoutError, OSError):
+            except TimeoutError:
+                return None
+            except OSError:
+                self.eof = True
                 return None
             if not chunk:
+                self.eof = True  # the VM closed its end: it is exiting, not hanging
                 return None
             self.rx += chunk
         line, _, self.rx = self.rx.partition(b"\n")
@@ -271,6 +293,8 @@ class SimulatedBoard:
     def step(self, dt_ms: int) -> dict:
         """One exchange: advance the board by dt_ms and let it run one main-loop pass."""
         with self.lock:
+            if self.in_repl.is_set() or self.conn is None:
+                return self.last_reply  # in the REPL (maintenance) board time stands still
             sensors = {}
             if self.environment is not None:
                 sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
@@ -283,6 +307,7 @@ class SimulatedBoard:
             try:
                 self.conn.sendall((json.dumps(message) + "\n").encode())
             except OSError:
+                self.eof = True
                 return self._board_stopped()
             reply = self._read_reply()
             if self.booting:
@@ -299,6 +324,10 @@ class SimulatedBoard:
             return reply
 
     def _board_stopped(self) -> dict:
+        if self.eof and self.proc:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+        self.eof = False
         code = self.proc.poll() if self.proc else None
         if code is None:  # alive but silent: a hang.  The watchdog fires 8.388 s after the last feed.
             self.virtual_ms += WATCHDOG_MS
@@ -308,10 +337,28 @@ class SimulatedBoard:
         if code == EXIT_RESET:
             self._boot(CAUSE_COMMANDED)
         elif code == EXIT_MAINTENANCE:
-            raise SimError("the board entered maintenance (REPL); restart the simulator to fly again")
+            self._start_repl()
         else:
             self._boot(CAUSE_POWER_ON)
         return self.last_reply
+
+    def _start_repl(self) -> None:
+        """Maintenance: serve MicroPython's own REPL (raw REPL and raw-paste included) on the pty,
+        with the board's flash as its working directory.  The unix port exits on Ctrl-D where a
+        board soft-resets, so when the REPL process ends the flight software is booted again."""
+        self.repl = subprocess.Popen([micropython_exe(), "-X", f"heapsize={self.heap}"], cwd=self.board_dir,
+                                     stdin=self.vm_slave, stdout=self.vm_slave, stderr=self.vm_slave,
+                                     start_new_session=True)
+        self.in_repl.set()
+
+        def watch() -> None:
+            self.repl.wait()
+            with self.lock:
+                self.in_repl.clear()
+                self.repl = None
+                self._boot(CAUSE_COMMANDED)
+
+        threading.Thread(target=watch, daemon=True, name="zarya-sim-repl").start()
 
     def _watchdog_reset(self) -> dict:
         self.log.watchdog_resets.append(self.virtual_ms / 1000)
