@@ -134,8 +134,8 @@ class Board:
     def write(self, path: str, data: bytes) -> None:
         parent = path.rsplit("/", 1)[0] if "/" in path else ""
         if parent:
-            self.transport.exec("import os\npath = ''\nfor part in %r.split('/'):\n    path = path + '/' + part if path "
-                                "else part\n    try:\n        os.mkdir(path)\n    except OSError:\n        pass" % parent)
+            self.transport.exec(f"import os\npath = ''\nfor part in {parent!r}.split('/'):\n    path = path + '/' + part "
+                                "if path else part\n    try:\n        os.mkdir(path)\n    except OSError:\n        pass")
         self.transport.fs_writefile(path, data)
 
     def copy(self, src: str, dst: str) -> None:
@@ -187,10 +187,14 @@ def deploy(board: Board, build_dir: Path, manifest: Manifest, corrupt_first: set
             result.sent.append(path)
         result.bytes_on_board += info["size"]
         progress(i + 1, len(items))
-    new_state = {"active": staging, "previous": active, "pending": True, "tries": 0, "version": manifest.version}
-    board.transport.exec("import json, os\nf = open('slots.json.new', 'w')\nf.write(%r)\nf.close()\n"
-                         "os.rename('slots.json.new', 'slots.json')" % json.dumps(new_state))
+    write_slots(board, {"active": staging, "previous": active, "pending": True, "tries": 0, "version": manifest.version})
     return result
+
+
+def write_slots(board: Board, state: dict) -> None:
+    """Replace slots.json on the board in one atomic rename (what the loader reads at boot)."""
+    board.transport.exec(f"import os\nf = open('slots.json.new', 'w')\nf.write({json.dumps(state)!r})\nf.close()\n"
+                         "os.rename('slots.json.new', 'slots.json')")
 
 
 def enter_maintenance(port: str, key=None) -> bool:
@@ -287,7 +291,6 @@ def rollback(port: str, key=None) -> str:
         board.soft_reset()
         raise FlashError("there is no previous slot to return to")
     new = {"active": state["previous"], "previous": state["active"], "pending": False, "tries": 0}
-    board.transport.exec("import json, os\nf = open('slots.json.new', 'w')\nf.write(%r)\nf.close()\n"
-                         "os.rename('slots.json.new', 'slots.json')" % json.dumps(new))
+    write_slots(board, new)
     board.soft_reset()
     return new["active"]

@@ -104,7 +104,8 @@ def test_a_build_with_another_dictionary_is_refused_unless_forced(tmp_path, caps
     from zarya.cli import main
 
     src = firmware_copy(tmp_path)
-    text = (src / "dictionary.py").read_text().replace('"default": 10,\n     "doc": "How long an ARM', '"default": 11,\n     "doc": "How long an ARM')
+    arm = '"doc": "How long an ARM'
+    text = (src / "dictionary.py").read_text().replace(f'"default": 10,\n     {arm}', f'"default": 11,\n     {arm}')
     (src / "dictionary.py").write_text(text)
     import os
 
