@@ -1,7 +1,6 @@
 """Radiation environment and dosimeter model for the simulated board.
 
-Dose rates are absorbed dose in water (Gy/s).  Sources (see ../shared-style citations in
-docs/models.md):
+Dose rates are absorbed dose in water (Gy/s).  Sources:
 - GCR in deep-space cruise: 0.48 mGy/day absorbed, 1.84 mSv/day dose equivalent, mean quality
   factor 3.82, measured by MSL/RAD near a weak solar maximum (Zeitlin et al., Science 340:1080,
   2013).  Solar modulation: about 2x higher at solar minimum than at maximum (REFERENCE.md);
