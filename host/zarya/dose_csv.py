@@ -197,3 +197,24 @@ def _mean_quality(k, path: Path, lines: np.ndarray, spectra: np.ndarray, edges: 
         if not math.isnan(q):
             quality[i] = q
     return quality
+
+
+def read_dose_archive(path: str | Path) -> DoseSeries:
+    """The board's downlinked dose-rate samples (rad_sample) from a telemetry archive, with each
+    sample's quality factor; t_s is board time (s since 2000-01-01 UTC)."""
+    from zarya.archive import Archive
+
+    path = Path(path)
+    if not path.exists():
+        raise DoseFileError(path, None, "cannot read: no such archive")
+    archive = Archive(path)
+    try:
+        rates = archive.series("rad_sample.dose_rate_gy_s")
+        quality = archive.series("rad_sample.quality")
+    finally:
+        archive.close()
+    if not rates:
+        raise DoseFileError(path, None, "the archive holds no rad_sample telemetry")
+    t = np.array([r[0] for r in rates])
+    return DoseSeries(t, np.array([r[1] for r in rates]), np.array([q[1] for q in quality]), "archive:rad_sample",
+                      lines=np.arange(1, len(t) + 1))

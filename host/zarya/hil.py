@@ -25,14 +25,14 @@ from zarya.link.keys import CommandKey, development_key
 from zarya.sim.environment import Environment
 from zarya.sim.power import Battery, FissionUnit, PowerEnvironment, SensorFault
 from zarya.sim.process import SimulatedBoard
-from zarya.sim.radiation import RadiationEnvironment, SolarParticleEvent
+from zarya.sim.radiation import BeltPass, RadiationEnvironment, SolarParticleEvent
 
 ACTIONS = {
     "fission_trip": set(), "fission_restart": set(), "latchup": {"channel"}, "short": {"channel"},
     "clear_fault": {"channel"}, "spe": {"peak_uGy_h", "rise_s", "decay_s"}, "link": {"up"}, "hang": set(),
     "brownout": set(), "sensor_fault": {"sensor", "kind", "value", "duration_s"}, "command": {"name", "args"},
     "forged_command": {"name", "args"}, "replayed_command": {"name", "args"}, "unarmed_command": {"name", "args"},
-    "battery_voltage_offset": {"volts"}, "power_cycle": set(),
+    "battery_voltage_offset": {"volts"}, "power_cycle": set(), "belt_pass": {"dose_mgy", "duration_s"},
 }
 CHECKS = {
     "event_count": {"event", "equals", "where"}, "telemetry": {"param", "stat", "min", "max"},
@@ -197,6 +197,8 @@ def _act(item: dict, board, env: Environment, link: LinkClient, run: Run, workdi
     elif a == "spe":
         env.radiation.spes.append(SolarParticleEvent(env.radiation.t_s, item["peak_uGy_h"] * 1e-6 / 3600,
                                                      item.get("rise_s", 600), item.get("decay_s", 3600)))
+    elif a == "belt_pass":
+        env.radiation.belts.append(BeltPass(env.radiation.t_s, item["duration_s"], item["dose_mgy"] * 1e-3))
     elif a == "link":
         board.set_link(item["up"])
     elif a == "hang":

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from zarya.dose_csv import DETECTOR_DEFAULTS, GY_S_PER_UGY_H, read_dose_csv
+from zarya.dose_csv import DETECTOR_DEFAULTS, GY_S_PER_UGY_H, read_dose_archive, read_dose_csv
 from zarya.dose_report import EventThresholds, render_text, summarize
 
 
@@ -15,7 +15,9 @@ def add_parser(sub) -> None:
     dose = sub.add_parser("dose", help="integrate dosimeter data").add_subparsers(dest="dose_command", metavar="ACTION")
     p = dose.add_parser("integrate", help="total absorbed dose, dose equivalent, gaps and events of a CSV file",
                         description=__doc__)
-    p.add_argument("file", help="CSV with t_s and one of dose_rate_uGy_h, counts, counter (+ optional let_<lo>_<hi>)")
+    p.add_argument("file", help="CSV with t_s and one of dose_rate_uGy_h, counts, counter (+ optional let_<lo>_<hi>), "
+                                "or a telemetry archive with --archive")
+    p.add_argument("--archive", action="store_true", help="FILE is a SQLite telemetry archive (zarya tm/monitor --archive)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (SI units)")
     p.add_argument("--max-gap-s", type=float, default=600.0,
                    help="intervals longer than this are gaps, not bridged (default 600 s)")
@@ -31,8 +33,11 @@ def add_parser(sub) -> None:
 
 
 def run_integrate(args) -> int:
-    series = read_dose_csv(args.file, gy_per_count=args.gy_per_count, dead_time_s=args.dead_time_s,
-                           dead_time_model=args.dead_time_model, counter_bits=args.counter_bits)
+    if args.archive:
+        series = read_dose_archive(args.file)
+    else:
+        series = read_dose_csv(args.file, gy_per_count=args.gy_per_count, dead_time_s=args.dead_time_s,
+                               dead_time_model=args.dead_time_model, counter_bits=args.counter_bits)
     relative = EventThresholds.relative_to(series.rate_gy_s[np.isfinite(series.rate_gy_s)])
     on = args.event_on_uGy_h * GY_S_PER_UGY_H if args.event_on_uGy_h is not None else relative.on_gy_s
     off = args.event_off_uGy_h * GY_S_PER_UGY_H if args.event_off_uGy_h is not None else min(on, relative.off_gy_s)

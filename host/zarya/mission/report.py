@@ -91,11 +91,71 @@ def summarize(out_dir: Path, transfer, log, truth: dict, fast: bool) -> dict:
     return summary
 
 
-def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_power(archive: Archive, path: Path, title: str) -> Path:
+    """Battery SOC, currents and the load channels over time."""
+    plt = _pyplot()
+    tp, soc = _series(archive, "power.soc_pct")
+    _, solar = _series(archive, "power.solar_a")
+    _, fission = _series(archive, "power.fission_a")
+    _, batt = _series(archive, "power.battery_a")
+    _, switches = _series(archive, "power.switches")
+    fig, axes = plt.subplots(3, 1, figsize=(10, 6), dpi=100, sharex=True)
+    d = (tp - tp[0]) / DAY_S if len(tp) else tp
+    axes[0].plot(d, soc, color="tab:green")
+    axes[0].set_ylabel("SOC (%)")
+    axes[1].plot(d, solar, label="solar (A)")
+    if len(fission) and np.any(fission):
+        axes[1].plot(d, fission, label="fission (A)")
+    axes[1].plot(d, batt, label="battery (A, + discharge)")
+    axes[1].legend(fontsize=8)
+    bits = np.array([[(int(v) >> ch) & 1 for ch in range(8)] for v in switches]) if len(switches) else np.zeros((0, 8))
+    if len(bits):
+        axes[2].imshow(bits.T, aspect="auto", interpolation="nearest", cmap="Greens",
+                       extent=(d[0], d[-1] if len(d) > 1 else d[0] + 1, 7.5, -0.5))
+    axes[2].set_ylabel("load channel")
+    axes[2].set_xlabel("days")
+    axes[0].set_title(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_events(archive: Archive, path: Path, t0: float | None = None) -> Path:
+    """Every event on a timeline by severity, each kind labelled once."""
+    plt = _pyplot()
+    events = archive.db.execute(
+        "SELECT board_time, name, severity FROM packets WHERE kind = 'event' ORDER BY board_time").fetchall()
+    fig, ax = plt.subplots(figsize=(10, 3), dpi=100)
+    levels = {"info": 0, "low": 1, "medium": 2, "high": 3}
+    colors = ["gray", "tab:blue", "tab:orange", "tab:red"]
+    t0 = t0 if t0 is not None else (events[0][0] if events else 0.0)
+    named = {}
+    for bt, name, sev in events:
+        ax.plot((bt - t0) / DAY_S, levels.get(sev, 0), "o", ms=4, color=colors[levels.get(sev, 0)])
+        named.setdefault(name, (bt, sev))
+    for name, (bt, sev) in named.items():
+        ax.annotate(name, ((bt - t0) / DAY_S, levels.get(sev, 0)), fontsize=7, rotation=30)
+    ax.set_yticks(range(4), ["info", "low", "medium", "high"])
+    ax.set_xlabel("days")
+    ax.set_title("Events")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
+    plt = _pyplot()
 
     from zarya import kernels as kn
     from zarya.mission.mars import trajectory_r_au
@@ -123,51 +183,9 @@ def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
     paths["dose"] = out_dir / "dose.png"
     fig.savefig(paths["dose"])
     plt.close(fig)
-
-    tp, soc = _series(archive, "power.soc_pct")
-    _, solar = _series(archive, "power.solar_a")
-    _, batt = _series(archive, "power.battery_a")
-    _, switches = _series(archive, "power.switches")
-    fig, axes = plt.subplots(3, 1, figsize=(10, 6), dpi=100, sharex=True)
-    d = (tp - tp[0]) / DAY_S if len(tp) else tp
-    axes[0].plot(d, soc, color="tab:green")
-    axes[0].set_ylabel("SOC (%)")
-    axes[1].plot(d, solar, label="solar (A)")
-    axes[1].plot(d, batt, label="battery (A, + discharge)")
-    axes[1].legend(fontsize=8)
-    bits = np.array([[(int(s) >> ch) & 1 for ch in range(8)] for s in switches]) if len(switches) else np.zeros((0, 8))
-    if len(bits):
-        axes[2].imshow(bits.T, aspect="auto", interpolation="nearest", cmap="Greens",
-                       extent=(d[0], d[-1] if len(d) > 1 else d[0] + 1, 7.5, -0.5))
-    axes[2].set_ylabel("load channel")
-    axes[2].set_xlabel("days since departure")
-    axes[0].set_title("Power: state of charge, currents, load channels (green = on)")
-    fig.tight_layout()
-    paths["power"] = out_dir / "power.png"
-    fig.savefig(paths["power"])
-    plt.close(fig)
-
-    events = archive.db.execute(
-        "SELECT board_time, name, severity FROM packets WHERE kind = 'event' ORDER BY board_time").fetchall()
-    fig, ax = plt.subplots(figsize=(10, 3), dpi=100)
-    levels = {"info": 0, "low": 1, "medium": 2, "high": 3}
-    t0 = t[0] if len(t) else (events[0][0] if events else 0)
-    colors = ["gray", "tab:blue", "tab:orange", "tab:red"]
-    for bt, _, sev in events:
-        ax.plot((bt - t0) / DAY_S, levels.get(sev, 0), "o", ms=4, color=colors[levels.get(sev, 0)])
-    named = {}
-    for bt, name, sev in events:
-        named.setdefault(name, (bt, sev))
-    for name, (bt, sev) in named.items():
-        ax.annotate(name, ((bt - t0) / DAY_S, levels.get(sev, 0)), fontsize=7, rotation=30)
-    ax.set_yticks(range(4), ["info", "low", "medium", "high"])
-    ax.set_xlabel("days since departure")
-    ax.set_title("Events")
-    fig.tight_layout()
-    paths["events"] = out_dir / "events.png"
-    fig.savefig(paths["events"])
-    plt.close(fig)
-
+    paths["power"] = plot_power(archive, out_dir / "power.png",
+                                "Power: state of charge, currents, load channels (green = on)")
+    paths["events"] = plot_events(archive, out_dir / "events.png", t[0] if len(t) else None)
     g = kn.guidance()
     fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
     for body, color in (("earth", "tab:blue"), ("mars", "tab:red")):
@@ -202,14 +220,26 @@ def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
     return paths
 
 
-def write_html(out_dir: Path, summary: dict, paths: dict[str, Path]) -> Path:
-    def img(key: str, caption: str) -> str:
-        if key not in paths:
-            return ""
-        data = base64.b64encode(paths[key].read_bytes()).decode()
-        return (f'<figure><img src="data:image/png;base64,{data}" style="max-width:100%">'
-                f"<figcaption>{caption}</figcaption></figure>")
+def html_page(out_dir: Path, title: str, rows: list[tuple[str, str]], images: list[tuple[Path, str]],
+              assumptions: list[str], summary: dict) -> Path:
+    """A self-contained report page (plots embedded) and summary.json beside it."""
+    figures = "".join(
+        f'<figure><img src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}" style="max-width:100%">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>" for p, caption in images)
+    table = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
+    notes = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions)
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}th{{text-align:left;padding-right:1em}}
+td,th{{border-bottom:1px solid #ddd;padding:4px}}</style></head><body>
+<h1>{html.escape(title)}</h1><table>{table}</table>{figures}
+<h2>Model assumptions and sources</h2><ul>{notes}</ul></body></html>"""
+    path = out_dir / "report.html"
+    path.write_text(page)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    return path
 
+
+def write_html(out_dir: Path, summary: dict, paths: dict[str, Path]) -> Path:
     s = summary
     rows = [
         ("Transfer", f"{s['transfer']['depart']} -> {s['transfer']['arrive']} ({s['transfer']['tof_d']:.0f} d), "
@@ -229,21 +259,8 @@ def write_html(out_dir: Path, summary: dict, paths: dict[str, Path]) -> Path:
         ("Battery", f"SOC min {s['soc_min_pct']:.1f} %, end {s['soc_end_pct']:.1f} %"),
         ("Link", ", ".join(f"{k} {v}" for k, v in s["link"].items())),
     ]
-    table = "".join(f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td></tr>" for a, b in rows)
-    assumptions = "".join(f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Zarya mission report</title>
-<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}th{{text-align:left;padding-right:1em}}
-td,th{{border-bottom:1px solid #ddd;padding:4px}}</style></head><body>
-<h1>Zarya: crewed Mars transit, {html.escape(s['transfer']['depart'])}</h1>
-<table>{table}</table>
-{img('dose', 'Dose rate and cumulative dose, alarm levels shaded')}
-{img('power', 'Battery, sources and load channels')}
-{img('events', 'Events on a timeline')}
-{img('transfer', 'The transfer, heliocentric')}
-{img('porkchop', 'The 2026 window and the chosen transfer')}
-<h2>Model assumptions and sources</h2><ul>{assumptions}</ul>
-</body></html>"""
-    path = out_dir / "report.html"
-    path.write_text(page)
-    (out_dir / "summary.json").write_text(json.dumps(s, indent=2, default=str))
-    return path
+    captions = {"dose": "Dose rate and cumulative dose, alarm levels shaded", "power": "Battery, sources and load channels",
+                "events": "Events on a timeline", "transfer": "The transfer, heliocentric",
+                "porkchop": "The 2026 window and the chosen transfer"}
+    images = [(paths[k], c) for k, c in captions.items() if k in paths]
+    return html_page(out_dir, f"Zarya: crewed Mars transit, {s['transfer']['depart']}", rows, images, ASSUMPTIONS, s)

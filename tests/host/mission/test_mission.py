@@ -56,3 +56,24 @@ def test_plan_porkchop_with_dose_reports_crew_dose(capsys):
                  "--json", "--dose"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and all(0.3 < b["crew_dose_eq_sv"] < 0.7 for b in out["best"])
+
+
+def test_dose_integrate_reads_the_mission_archive(tmp_path, capsys):
+    out = tmp_path / "m"
+    assert main(["mission", "mars-2026", "--fast", "--days", "0.5", "--spe", "none", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    capsys.readouterr()
+    assert main(["dose", "integrate", str(out / "archive.db"), "--archive", "--json", "--max-gap-s", "200"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["absorbed_dose_gy"] == pytest.approx(summary["host_reintegrated_dose_gy"], rel=1e-9)
+    assert report["mean_quality_factor"] > 1.0
+
+
+def test_fast_lunar_night_keeps_the_critical_bus_and_reports_soc_at_dawn(tmp_path, capsys):
+    out = tmp_path / "lunar"
+    assert main(["mission", "lunar-night", "--fast", "--days", "0.5", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["critical_bus_off_reports"] == 0
+    assert summary["soc_at_dawn_pct"] == pytest.approx(summary["model_soc_at_dawn_pct"], abs=5.0)
+    assert any(ok == 0 for _, source, ok in summary["source_events"] if source == 1)  # the trip was detected
+    assert (out / "report.html").stat().st_size > 10000
