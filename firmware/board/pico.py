@@ -3,13 +3,13 @@
 # feeds a pin-interrupt counter that wraps at 16 bits like a hardware counter; INA219 current
 # and voltage monitors sit on I2C0; load switches are GPIO outputs; the hardware watchdog runs
 # at 8 s (RP2040 limit 8.388 s) and is fed only by the main loop.
-import select
 import struct
-import sys
 import time
 
 import machine
 import micropython
+
+from board.stdio import StdioSerial
 
 COUNTER_PIN = 15
 SWITCH_PINS = (2, 3, 4, 5, 6, 7, 8, 9)
@@ -17,7 +17,7 @@ INA219_ADDRESSES = {"bus": 0x40, "battery": 0x41, "solar": 0x44, "fission": 0x45
 WATCHDOG_MS = 8000
 
 
-class PicoBoard:
+class PicoBoard(StdioSerial):
     storage_root = ""
     key_path = "keys.bin"
     accepts_dev_key = False
@@ -25,10 +25,7 @@ class PicoBoard:
 
     def __init__(self):
         micropython.kbd_intr(-1)
-        self.stdin = sys.stdin.buffer
-        self.stdout = sys.stdout.buffer
-        self.poller = select.poll()
-        self.poller.register(self.stdin, select.POLLIN)
+        StdioSerial.__init__(self)
         self.count = 0
         self.counter_pin = machine.Pin(COUNTER_PIN, machine.Pin.IN)
         self.counter_pin.irq(self._pulse, machine.Pin.IRQ_RISING)
@@ -52,20 +49,6 @@ class PicoBoard:
     @staticmethod
     def ticks_add(a, delta):
         return time.ticks_add(a, delta)
-
-    # serial line
-    def serial_read_into(self, buf):
-        n = 0
-        while n < len(buf) and self.poller.poll(0):
-            b = self.stdin.read(1)
-            if not b:
-                break
-            buf[n] = b[0]
-            n += 1
-        return n
-
-    def serial_write(self, data):
-        self.stdout.write(data)
 
     # sensors and actuators
     def sensor(self, name, default=0.0):

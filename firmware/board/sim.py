@@ -7,15 +7,16 @@
 # Without a bench the board runs in real time on the VM's own clock.
 import json
 import os
-import select
 import sys
 import time
+
+from board.stdio import StdioSerial
 
 PERIOD = 1 << 30  # ticks wrap as on rp2, so wrap bugs show up in the simulator too
 HALF = PERIOD >> 1
 
 
-class SimBoard:
+class SimBoard(StdioSerial):
     storage_root = ""
     key_path = "keys.bin"
     accepts_dev_key = True
@@ -28,10 +29,7 @@ class SimBoard:
         self.let_counts = []
         self.switches = {}
         self.fed = 0
-        self.stdin = sys.stdin.buffer
-        self.stdout = sys.stdout.buffer
-        self.poller = select.poll()
-        self.poller.register(self.stdin, select.POLLIN)
+        StdioSerial.__init__(self)
         self.bench = None
         self.brownout_armed = False
         self.started = time.ticks_ms()
@@ -61,20 +59,6 @@ class SimBoard:
     @staticmethod
     def ticks_add(a, delta):
         return (a + delta) & (PERIOD - 1)
-
-    # serial line
-    def serial_read_into(self, buf):
-        n = 0
-        while n < len(buf) and self.poller.poll(0):
-            b = self.stdin.read(1)
-            if not b:
-                break
-            buf[n] = b[0]
-            n += 1
-        return n
-
-    def serial_write(self, data):
-        self.stdout.write(data)
 
     # sensors and actuators
     def sensor(self, name, default=0.0):

@@ -8,20 +8,8 @@ from zarya._native import ffi, lib
 from zarya.guidance.common import CONIC, TOF, GuidanceError, body_id, vec3
 from zarya.guidance.kepler import Elements
 from zarya.guidance.lambert import LambertSolution
+from zarya.guidance.mirror import __all__  # noqa: F401  (the same API, name for name)
 from zarya.guidance.porkchop import PorkchopGrid, check_dates
-
-__all__ = [
-    "Elements",
-    "LambertSolution",
-    "PorkchopGrid",
-    "elements_to_state",
-    "lambert",
-    "lambert_batch",
-    "planet_state",
-    "porkchop",
-    "propagate_kepler",
-    "state_to_elements",
-]
 
 
 def check(code: int, detail: str = "") -> None:
