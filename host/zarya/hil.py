@@ -80,24 +80,22 @@ class Scenario:
         for key in ("name", "duration_s"):
             if key not in data:
                 raise fail(1, f"missing {key}")
-        for i, item in enumerate(data.get("timeline", [])):
-            line = _line_of(text, r"^\s*\[\[timeline\]\]", i)
-            action = item.get("action")
-            if action not in ACTIONS:
-                raise fail(line, f"unknown action {action!r} (known: {', '.join(sorted(ACTIONS))})")
-            extra = set(item) - ACTIONS[action] - {"at_s", "action"}
-            if extra:
-                raise fail(line, f"{action}: unknown field(s) {', '.join(sorted(extra))}")
-            if not isinstance(item.get("at_s"), (int, float)) or not 0 <= item["at_s"] <= data["duration_s"]:
-                raise fail(line, f"at_s must be a number within the scenario's {data['duration_s']} s")
-        for i, item in enumerate(data.get("expect", [])):
-            line = _line_of(text, r"^\s*\[\[expect\]\]", i)
-            check = item.get("check")
-            if check not in CHECKS:
-                raise fail(line, f"unknown check {check!r} (known: {', '.join(sorted(CHECKS))})")
-            extra = set(item) - CHECKS[check] - {"check", "why"}
-            if extra:
-                raise fail(line, f"{check}: unknown field(s) {', '.join(sorted(extra))}")
+        def check_entries(table: str, kind: str, known: dict, common: set) -> None:
+            """Each [[table]] names a known `kind` and only that kind's fields."""
+            for i, item in enumerate(data.get(table, [])):
+                line = _line_of(text, rf"^\s*\[\[{table}\]\]", i)
+                name = item.get(kind)
+                if name not in known:
+                    raise fail(line, f"unknown {kind} {name!r} (known: {', '.join(sorted(known))})")
+                extra = set(item) - known[name] - common
+                if extra:
+                    raise fail(line, f"{name}: unknown field(s) {', '.join(sorted(extra))}")
+                if table == "timeline" and (not isinstance(item.get("at_s"), (int, float))
+                                            or not 0 <= item["at_s"] <= data["duration_s"]):
+                    raise fail(line, f"at_s must be a number within the scenario's {data['duration_s']} s")
+
+        check_entries("timeline", "action", ACTIONS, {"at_s", "action"})
+        check_entries("expect", "check", CHECKS, {"check", "why"})
         return cls(path, data["name"], float(data["duration_s"]), int(data.get("step_ms", 1000)), int(data.get("seed", 1)),
                    data.get("initial", {}), sorted(data.get("timeline", []), key=lambda t: t["at_s"]),
                    data.get("expect", []), bool(data.get("full_only", False)))

@@ -9,7 +9,7 @@ from zarya.guidance.common import CONIC, TOF, GuidanceError, body_id, vec3
 from zarya.guidance.kepler import Elements
 from zarya.guidance.lambert import LambertSolution
 from zarya.guidance.mirror import __all__  # noqa: F401  (the same API, name for name)
-from zarya.guidance.porkchop import PorkchopGrid, check_dates
+from zarya.guidance.porkchop import PorkchopGrid
 
 
 def check(code: int, detail: str = "") -> None:
@@ -83,14 +83,10 @@ def lambert_batch(mu_km3_s2: float, r1_km, r2_km, tof_s, prograde: bool = True) 
 
 
 def porkchop(origin: str | int, target: str | int, depart_jd, arrive_jd, n_threads: int = 0) -> PorkchopGrid:
-    o, t = body_id(origin), body_id(target)
-    dep, arr = check_dates(depart_jd, arrive_jd)
-    shape = (dep.size, arr.size)
-    c3, dla, vinf_arr, tof = (np.empty(shape) for _ in range(4))
-    vinf_dep = np.empty((*shape, 3))
-    kind = np.zeros(shape, dtype=np.int8)
-    check(lib.porkchop(o, t, buf(dep), dep.size, buf(arr), arr.size, int(n_threads), buf(c3), buf(vinf_dep),
-                       buf(dla), buf(vinf_arr), buf(tof), buf(kind, "int8_t[]")))
-    return PorkchopGrid(o, t, dep, arr, c3, vinf_dep, dla, vinf_arr, tof, kind)
+    g = PorkchopGrid.empty(origin, target, depart_jd, arrive_jd)
+    check(lib.porkchop(g.origin, g.target, buf(g.depart_jd), g.depart_jd.size, buf(g.arrive_jd), g.arrive_jd.size,
+                       int(n_threads), buf(g.c3_km2_s2), buf(g.vinf_dep_km_s), buf(g.dla_rad), buf(g.vinf_arr_km_s),
+                       buf(g.tof_s), buf(g.transfer_type, "int8_t[]")))
+    return g
 
 

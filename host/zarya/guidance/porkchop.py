@@ -32,6 +32,14 @@ class PorkchopGrid:
     tof_s: np.ndarray
     transfer_type: np.ndarray  # int8
 
+    @classmethod
+    def empty(cls, origin: str | int, target: str | int, depart_jd, arrive_jd) -> PorkchopGrid:
+        """A grid for these bodies and dates (checked), its cells for a backend to fill."""
+        dep, arr = check_dates(depart_jd, arrive_jd)
+        shape = (dep.size, arr.size)
+        return cls(body_id(origin), body_id(target), dep, arr, np.empty(shape), np.empty((*shape, 3)), np.empty(shape),
+                   np.empty(shape), np.empty(shape), np.zeros(shape, dtype=np.int8))
+
 
 def porkchop_cell(rd, vd, ra, va, tof_s: float) -> tuple[float, list[float], float, float, int]:
     """One cell: c3, v-infinity vector at departure, DLA, arrival v-infinity, type."""
@@ -61,16 +69,12 @@ def check_dates(depart_jd, arrive_jd) -> tuple[np.ndarray, np.ndarray]:
 def porkchop(origin: str | int, target: str | int, depart_jd, arrive_jd, n_threads: int = 0) -> PorkchopGrid:
     """The grid for departures depart_jd x arrivals arrive_jd (TDB Julian dates).
     n_threads is accepted for the C backend's sake; the mirror runs on one thread."""
-    o, t = body_id(origin), body_id(target)
-    dep, arr = check_dates(depart_jd, arrive_jd)
-    shape = (dep.size, arr.size)
-    c3, dla, vinf_arr, tof = (np.empty(shape) for _ in range(4))
-    vinf_dep = np.empty((*shape, 3))
-    kind = np.zeros(shape, dtype=np.int8)
-    arrivals = [[x.tolist() for x in planet_state(t, jd)] for jd in arr.tolist()]
-    for i, jd_dep in enumerate(dep.tolist()):
-        rd, vd = (x.tolist() for x in planet_state(o, jd_dep))
-        for j, jd_arr in enumerate(arr.tolist()):
-            tof[i, j] = (jd_arr - jd_dep) * DAY_S
-            c3[i, j], vinf_dep[i, j], dla[i, j], vinf_arr[i, j], kind[i, j] = porkchop_cell(rd, vd, *arrivals[j], tof[i, j])
-    return PorkchopGrid(o, t, dep, arr, c3, vinf_dep, dla, vinf_arr, tof, kind)
+    g = PorkchopGrid.empty(origin, target, depart_jd, arrive_jd)
+    arrivals = [[x.tolist() for x in planet_state(g.target, jd)] for jd in g.arrive_jd.tolist()]
+    for i, jd_dep in enumerate(g.depart_jd.tolist()):
+        rd, vd = (x.tolist() for x in planet_state(g.origin, jd_dep))
+        for j, jd_arr in enumerate(g.arrive_jd.tolist()):
+            g.tof_s[i, j] = tof = (jd_arr - jd_dep) * DAY_S
+            g.c3_km2_s2[i, j], g.vinf_dep_km_s[i, j], g.dla_rad[i, j], g.vinf_arr_km_s[i, j], g.transfer_type[i, j] = \
+                porkchop_cell(rd, vd, *arrivals[j], tof)
+    return g
