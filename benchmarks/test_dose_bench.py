@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from benchmarks.conftest import ratio, record
-from zarya import kernels
+from zarya import backends
 
 N = 10_000_000
 N_MIRROR = 1_000_000
@@ -23,7 +23,7 @@ def series():
 
 def test_c_integrate(benchmark, series):
     t, rate = series
-    result = benchmark(kernels.dose("c").integrate, t, rate)
+    result = benchmark(backends.dose("c").integrate, t, rate)
     assert result.cumulative_gy.size == N
     record("dose.c_integrate", benchmark)
 
@@ -31,13 +31,13 @@ def test_c_integrate(benchmark, series):
 def test_numpy_expression(benchmark, series):
     t, y = series
     result = benchmark(lambda: np.cumsum((y[1:] + y[:-1]) * np.diff(t)) / 2)
-    assert result[-1] == pytest.approx(kernels.dose("c").integrate(t, y).total_gy, rel=1e-9)
+    assert result[-1] == pytest.approx(backends.dose("c").integrate(t, y).total_gy, rel=1e-9)
     record("dose.numpy_expression", benchmark)
 
 
 def test_python_mirror(benchmark, series):
     t, rate = series[0][:N_MIRROR], series[1][:N_MIRROR]
-    benchmark.pedantic(kernels.dose("python").integrate, (t, rate), rounds=3, iterations=1)
+    benchmark.pedantic(backends.dose("python").integrate, (t, rate), rounds=3, iterations=1)
     record("dose.python_mirror", benchmark, scale=N / N_MIRROR)
 
 

@@ -6,10 +6,10 @@ import pytest
 
 from benchmarks.conftest import ratio, record
 from benchmarks.peers import import_lamberthub, import_pykep
-from zarya import kernels
-from zarya.guidance.common import DAY_S, MU_SUN_KM3_S2
+from zarya import backends
 from zarya.guidance.planner import porkchop_window
 from zarya.guidance.timescale import parse_date
+from zarya.units import DAY_S, MU_SUN_KM3_S2
 
 N = 100_000  # problems per batch; slower solvers run a slice and are scaled to N
 N_PEER = 20_000
@@ -24,7 +24,7 @@ ratio("2026 porkchop, 1-day grid: under 1 s (ratio 1 s / time)", "porkchop.2026_
 @pytest.fixture(scope="module")
 def problems():
     """Earth-Mars transfers across the 2026 window: realistic heliocentric geometry."""
-    g = kernels.guidance("c")
+    g = backends.guidance("c")
     rng = np.random.default_rng(3)
     dep = parse_date("2026-09-01") + rng.uniform(0, 150, N)
     tof_d = rng.uniform(120, 400, N)
@@ -35,14 +35,14 @@ def problems():
 
 def test_c_batch(benchmark, problems):
     r1, r2, tof = problems
-    _v1, _, status = benchmark(kernels.guidance("c").lambert_batch, MU_SUN_KM3_S2, r1, r2, tof)
+    _v1, _, status = benchmark(backends.guidance("c").lambert_batch, MU_SUN_KM3_S2, r1, r2, tof)
     assert (status == 0).mean() > 0.99
     record("lambert.c_batch", benchmark)
 
 
 def test_python_mirror(benchmark, problems):
     r1, r2, tof = (a[:N_MIRROR] for a in problems)
-    benchmark.pedantic(kernels.guidance("python").lambert_batch, (MU_SUN_KM3_S2, r1, r2, tof), rounds=3, iterations=1)
+    benchmark.pedantic(backends.guidance("python").lambert_batch, (MU_SUN_KM3_S2, r1, r2, tof), rounds=3, iterations=1)
     record("lambert.python_mirror", benchmark, scale=N / N_MIRROR)
 
 
@@ -56,7 +56,7 @@ def test_pykep(benchmark, problems):
         return [pk.lambert_problem(r0=a, r1=b, tof=t, mu=MU_SUN_KM3_S2).v0[0] for a, b, t in zip(r1, r2, tof, strict=True)]
 
     v1 = benchmark.pedantic(solve_all, rounds=3, iterations=1)
-    ours = kernels.guidance("c").lambert_batch(MU_SUN_KM3_S2, problems[0][:50], problems[1][:50], problems[2][:50])[0]
+    ours = backends.guidance("c").lambert_batch(MU_SUN_KM3_S2, problems[0][:50], problems[1][:50], problems[2][:50])[0]
     np.testing.assert_allclose(np.array(v1[:50]), ours, rtol=1e-8)
     record("lambert.pykep", benchmark, scale=N / N_PEER)
 
@@ -72,7 +72,7 @@ def test_lamberthub(benchmark, problems):
         return [izzo2015(MU_SUN_KM3_S2, r1[i], r2[i], tof[i])[0] for i in range(N_PEER)]
 
     v1 = benchmark.pedantic(solve_all, rounds=3, iterations=1)
-    ours = kernels.guidance("c").lambert_batch(MU_SUN_KM3_S2, r1[:50], r2[:50], tof[:50])[0]
+    ours = backends.guidance("c").lambert_batch(MU_SUN_KM3_S2, r1[:50], r2[:50], tof[:50])[0]
     np.testing.assert_allclose(np.array(v1[:50]), ours, rtol=1e-6)
     record("lambert.lamberthub", benchmark, scale=N / N_PEER)
 

@@ -13,13 +13,13 @@ import pytest
 from spacepackets.ecss import PusTm
 
 from benchmarks.conftest import MEDIANS_S, ratio, record
-from zarya.archive import Archive
 from zarya.dictionary import load
+from zarya.link.archive import Archive
 from zarya.link.client import LinkClient
 from zarya.link.keys import development_key
 from zarya.link.packets import decode_tm
+from zarya.sim.board import SimulatedBoard
 from zarya.sim.environment import Environment
-from zarya.sim.process import SimulatedBoard
 
 ratio("decode + archive vs spacepackets decode alone (>= 0.1)", "link.decode_archive_per_packet",
       "link.spacepackets_decode_per_packet", 0.1)

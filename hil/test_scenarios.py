@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from zarya.hil import Scenario, plot, report_text, run_scenario
+from zarya.bench import Scenario, plot, report_text, run_scenario
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
 

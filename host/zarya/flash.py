@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zarya.dictionary import load as load_dictionary
-from zarya.firmware_files import firmware_dir
+from zarya.errors import ZaryaError
+from zarya.firmware import firmware_dir
 
 LOADER_FILES = ("main.py", "bootslots.py")  # the boot loader: root of the flash, never in a slot
 SKIP = {"mypy.ini"}
 SLOTS = ("slot_a", "slot_b")
 
 
-class FlashError(RuntimeError):
+class FlashError(ZaryaError, RuntimeError):
     pass
 
 

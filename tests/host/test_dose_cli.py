@@ -6,7 +6,8 @@ import math
 import pytest
 
 from zarya.cli import main
-from zarya.dose_csv import GY_S_PER_UGY_H, read_dose_csv
+from zarya.dose.readers import read_dose_csv
+from zarya.units import GY_S_PER_UGY_H
 
 SAMPLE = "samples/cruise_3d.csv"
 

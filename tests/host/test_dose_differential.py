@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zarya import kernels
-from zarya.dose import DoseInputError
+from zarya import backends
+from zarya.dose.api import DoseInputError
 
-C, PY = kernels.dose("c"), kernels.dose("python")
+C, PY = backends.dose("c"), backends.dose("python")
 RTOL = 1e-12
 
 finite = st.floats(min_value=0.0, max_value=1e3, allow_nan=False)

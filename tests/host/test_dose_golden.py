@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from zarya import kernels
-from zarya.dose import DoseInputError, SaturationError
+from zarya import backends
+from zarya.dose.api import DoseInputError, SaturationError
 
-k = kernels.dose()
+k = backends.dose()
 
 
 # 1. Dead time and calibration

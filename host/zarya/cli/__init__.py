@@ -11,17 +11,9 @@ import sys
 
 from zarya import __version__
 from zarya.cli import dose, flash, hil, link, mission, plan, sim
-from zarya.firmware_files import FirmwareNotFoundError
-from zarya.flash import FlashError
-from zarya.kernels import BackendError
-from zarya.link.client import LinkError
-from zarya.sim.process import SimError
+from zarya.errors import ZaryaError
 
 COMMANDS = [dose, plan, sim, link, hil, flash, mission]
-
-
-class UserError(Exception):
-    """A problem the user can fix (bad file, bad argument): printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stderr.close()
         return 0
-    except (UserError, ValueError, OSError, LinkError, SimError, FlashError, FirmwareNotFoundError, BackendError) as err:
+    except (ZaryaError, OSError) as err:  # what the user can fix: one line, no traceback
         print(f"zarya {args.command}: error: {err}", file=sys.stderr)
         return 1

@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 
-from zarya.dose_csv import DETECTOR_DEFAULTS, GY_S_PER_UGY_H, read_dose_archive, read_dose_csv
-from zarya.dose_report import EventThresholds, render_text, summarize
+from zarya.dose.readers import DETECTOR_DEFAULTS, read_dose_archive, read_dose_csv
+from zarya.dose.report import EventThresholds, render_text, summarize
+from zarya.units import ugy_h_to_gy_s
 
 
 def add_parser(sub) -> None:
@@ -39,8 +40,8 @@ def run_integrate(args) -> int:
         series = read_dose_csv(args.file, gy_per_count=args.gy_per_count, dead_time_s=args.dead_time_s,
                                dead_time_model=args.dead_time_model, counter_bits=args.counter_bits)
     relative = EventThresholds.relative_to(series.rate_gy_s[np.isfinite(series.rate_gy_s)])
-    on = args.event_on_uGy_h * GY_S_PER_UGY_H if args.event_on_uGy_h is not None else relative.on_gy_s
-    off = args.event_off_uGy_h * GY_S_PER_UGY_H if args.event_off_uGy_h is not None else min(on, relative.off_gy_s)
+    on = ugy_h_to_gy_s(args.event_on_uGy_h) if args.event_on_uGy_h is not None else relative.on_gy_s
+    off = ugy_h_to_gy_s(args.event_off_uGy_h) if args.event_off_uGy_h is not None else min(on, relative.off_gy_s)
     report = summarize(series, args.file, args.max_gap_s, "skip" if args.skip_bad else "raise",
                        EventThresholds(on, off, args.event_min_s))
     print(json.dumps(json_safe(report), indent=2) if args.json else render_text(report))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zarya.progress import progress_bar
+from zarya.cli.progress import progress_bar
 
 
 def add_parser(sub) -> None:

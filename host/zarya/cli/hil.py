@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from zarya.progress import progress_bar
+from zarya.cli.progress import progress_bar
 
 
 def add_parser(sub) -> None:
@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from zarya.hil import Scenario, plot, report_text, run_scenario
+    from zarya.bench import Scenario, plot, report_text, run_scenario
 
     scenario = Scenario.load(args.scenario)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="zarya-hil-"))

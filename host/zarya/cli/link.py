@@ -7,8 +7,8 @@ import queue
 import sys
 from pathlib import Path
 
-from zarya.archive import Archive
 from zarya.dictionary import load as load_dictionary
+from zarya.link.archive import Archive
 from zarya.link.client import LinkClient
 from zarya.link.keys import development_key, load_key_file, new_key_file
 from zarya.link.packets import CommandError
@@ -82,7 +82,10 @@ def parse_assignments(items: list[str]) -> dict:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise CommandError(f"argument {item!r} is not name=value")
-        out[name] = bytes.fromhex(value) if value.startswith("0x") and len(value) > 10 else value
+        try:
+            out[name] = bytes.fromhex(value[2:]) if value.startswith("0x") and len(value) > 10 else value
+        except ValueError:
+            raise CommandError(f"argument {name}: {value!r} is not hex bytes") from None
     return out
 
 
@@ -142,7 +145,7 @@ def run_tm(args) -> int:
 
 
 def run_monitor(args) -> int:
-    from zarya.dashboard import run_dashboard
+    from zarya.cli.dashboard import run_dashboard
 
     link = open_link(args)
     try:

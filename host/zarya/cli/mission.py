@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zarya.progress import progress_bar
+from zarya.cli.progress import progress_bar
+from zarya.errors import UsageError
 
 
 def add_parser(sub) -> None:
@@ -29,7 +30,7 @@ def run(args) -> int:
     from zarya.mission.report import plots, summarize, write_html
 
     if bool(args.depart) != bool(args.arrive):
-        raise ValueError("give both --depart and --arrive, or neither")
+        raise UsageError("give both --depart and --arrive, or neither")
     cfg = MissionConfig(args.depart, args.arrive, args.fast, args.days or 8.0, args.spe, args.seed,
                         Path(args.out or "mission-mars-2026"))
     print("1/4 guidance: choosing the transfer ...", flush=True)

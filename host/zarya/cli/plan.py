@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from zarya.guidance.common import BODIES
+from zarya.cli.progress import progress_bar
+from zarya.guidance.api import BODIES
 from zarya.guidance.planner import best_transfers, parse_days, parse_range, parse_step, porkchop_window, transfer
 from zarya.guidance.timescale import date_text, parse_date
-from zarya.progress import progress_bar
 
 
 def add_parser(sub) -> None:
@@ -93,13 +93,12 @@ def run_transfer(args) -> int:
 
 
 def crew_dose_grid(window) -> np.ndarray:
-    """Crew dose equivalent (Sv) per cell of the window (zarya.mission.crew_dose)."""
-    from zarya import kernels
-    from zarya.guidance.common import AU_KM
-    from zarya.mission.crew_dose import porkchop_crew_dose_sv
-    from zarya.mission.mars import BELT_DOSE_GY
+    """Crew dose equivalent (Sv) per cell of the window (zarya.dose.crew)."""
+    from zarya import backends
+    from zarya.dose.crew import BELT_DOSE_GY, porkchop_crew_dose_sv
+    from zarya.units import AU_KM
 
-    g = kernels.guidance()
+    g = backends.guidance()
     grid = window.grid
     r_dep = np.array([np.linalg.norm(g.planet_state(grid.origin, jd)[0]) for jd in grid.depart_jd]) / AU_KM
     r_arr = np.array([np.linalg.norm(g.planet_state(grid.target, jd)[0]) for jd in grid.arrive_jd]) / AU_KM

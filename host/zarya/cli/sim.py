@@ -5,9 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 
+from zarya.errors import UsageError
+from zarya.sim.board import SimulatedBoard
 from zarya.sim.environment import Environment
 from zarya.sim.power import PowerEnvironment
-from zarya.sim.process import SimulatedBoard
 from zarya.sim.radiation import RadiationEnvironment
 
 
@@ -23,7 +24,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     if args.speed <= 0:
-        raise ValueError(f"--speed must be > 0, not {args.speed}")
+        raise UsageError(f"--speed must be > 0, not {args.speed}")
     env = Environment(RadiationEnvironment(seed=args.seed), PowerEnvironment(seed=args.seed + 1))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -15,7 +15,12 @@ import math
 
 import numpy as np
 
-from zarya.guidance.common import AU_KM, CENTURY_D, DAY_S, DEG, J2000_JD, NOTFINITE, GuidanceError, body_id
+from zarya.guidance.api import NOTFINITE, GuidanceError, body_id
+from zarya.guidance.timescale import CENTURY_D, J2000_JD
+from zarya.units import AU_KM, DAY_S
+
+DEG = math.pi / 180.0
+OBLIQUITY_J2000_RAD = 23.43928 * DEG  # as used with Standish's table
 
 # a (au), e, I (deg), L (deg), long. perihelion (deg), long. node (deg); then rates per century
 STANDISH_T1 = [

@@ -10,35 +10,16 @@ and nu is the argument of latitude; for a circular equatorial orbit nu is the tr
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
-from zarya.guidance.common import (
-    CONIC,
-    NOCONVERGE,
-    NOTFINITE,
-    PI,
-    GuidanceError,
-    cross3,
-    dot3,
-    finite3,
-    norm3,
-    vec3,
-)
+from zarya.guidance.api import CONIC, NOCONVERGE, NOTFINITE, Elements, GuidanceError, vec3
 from zarya.guidance.ephemeris import perifocal_to_frame
+from zarya.guidance.vectors import cross3, dot3, finite3, norm3
 
 ZMAX = 4e4  # bound on |alpha| chi^2 in the iteration: sqrt(4e4) = 200 in cosh, far from overflow
 
 
-class Elements(NamedTuple):
-    p_km: float
-    a_km: float
-    ecc: float
-    inc_rad: float
-    raan_rad: float
-    argp_rad: float
-    nu_rad: float
 
 
 def elements_to_state(p_km: float, ecc: float, inc_rad: float, raan_rad: float, argp_rad: float,
@@ -59,8 +40,8 @@ def elements_to_state(p_km: float, ecc: float, inc_rad: float, raan_rad: float, 
 
 
 def wrap_2pi(angle: float) -> float:
-    w = math.fmod(angle, 2.0 * PI)
-    return w + 2.0 * PI if w < 0.0 else w
+    w = math.fmod(angle, 2.0 * math.pi)
+    return w + 2.0 * math.pi if w < 0.0 else w
 
 
 def angle_about(a, b, h) -> float:
@@ -134,7 +115,7 @@ def propagate_kepler(r0_km, v0_km_s, dt_s: float, mu_km3_s2: float) -> tuple[np.
     sigma0 = dot3(r0_km, v0_km_s) / sqmu
     alpha = 2.0 / r0 - dot3(v0_km_s, v0_km_s) / mu_km3_s2
     if alpha > 0.0:
-        dt_s = math.fmod(dt_s, 2.0 * PI / math.sqrt(mu_km3_s2 * alpha * alpha * alpha))
+        dt_s = math.fmod(dt_s, 2.0 * math.pi / math.sqrt(mu_km3_s2 * alpha * alpha * alpha))
     chi = sqmu * dt_s / r0
     if alpha > 1e-12 / r0:
         chi = sqmu * dt_s * alpha

@@ -10,17 +10,11 @@ and right branches.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
-from zarya.guidance.common import CONIC, NOCONVERGE, NOTFINITE, PI, PLANE, TOF, GuidanceError, cross3, finite3, norm3, vec3
-
-
-class LambertSolution(NamedTuple):
-    v1_km_s: np.ndarray
-    v2_km_s: np.ndarray
-    revs: int
+from zarya.guidance.api import CONIC, NOCONVERGE, NOTFINITE, PLANE, TOF, GuidanceError, LambertSolution, vec3
+from zarya.guidance.vectors import cross3, finite3, norm3
 
 
 def hypergeometric_f(z: float, tol: float) -> float:
@@ -42,7 +36,7 @@ def x2tof2(x: float, N: int, lam: float) -> float:
         beta = 2.0 * math.asin(math.sqrt(lam * lam / a))
         if lam < 0.0:
             beta = -beta
-        return a * math.sqrt(a) * ((alfa - math.sin(alfa)) - (beta - math.sin(beta)) + 2.0 * PI * N) / 2.0
+        return a * math.sqrt(a) * ((alfa - math.sin(alfa)) - (beta - math.sin(beta)) + 2.0 * math.pi * N) / 2.0
     alfa = 2.0 * math.acosh(x)
     beta = 2.0 * math.asinh(math.sqrt(-lam * lam / a))
     if lam < 0.0:
@@ -62,10 +56,10 @@ def x2tof(x: float, N: int, lam: float) -> float:
         eta = z - lam * x
         s1 = 0.5 * (1.0 - lam - x * eta)
         q = 4.0 / 3.0 * hypergeometric_f(s1, 1e-11)
-        return (eta * eta * eta * q + 4.0 * lam * eta) / 2.0 + N * PI / math.pow(rho, 1.5)
+        return (eta * eta * eta * q + 4.0 * lam * eta) / 2.0 + N * math.pi / math.pow(rho, 1.5)
     y = math.sqrt(rho)
     g = x * z - lam * E
-    d = N * PI + math.acos(g) if E < 0.0 else math.log(y * (z - lam * x) + g)
+    d = N * math.pi + math.acos(g) if E < 0.0 else math.log(y * (z - lam * x) + g)
     return (x - lam * z - d / y) / E
 
 
@@ -161,9 +155,9 @@ def solve(mu: float, r1: list[float], r2: list[float], tof_s: float, prograde: b
     lambda3 = lam * lambda2
     T = math.sqrt(2.0 * mu / s / s / s) * tof_s
 
-    n_max = int(T / PI)
+    n_max = int(T / math.pi)
     T00 = math.acos(lam) + lam * math.sqrt(1.0 - lambda2)
-    T0 = T00 + n_max * PI
+    T0 = T00 + n_max * math.pi
     T1 = 2.0 / 3.0 * (1.0 - lambda3)
     if max_revs > 0 and n_max > 0 and T < T0:
         t_min, x_old, x_new = T0, 0.0, 0.0
@@ -199,9 +193,9 @@ def solve(mu: float, r1: list[float], r2: list[float], tof_s: float, prograde: b
         raise GuidanceError(NOCONVERGE, "Lambert iterations did not converge")
     solutions = [LambertSolution(v1, v2, 0)]
     for i in range(1, n_max + 1):
-        tmp = math.pow((i * PI + PI) / (8.0 * T), 2.0 / 3.0)
+        tmp = math.pow((i * math.pi + math.pi) / (8.0 * T), 2.0 / 3.0)
         left = (tmp - 1.0) / (tmp + 1.0)
-        tmp = math.pow((8.0 * T) / (i * PI), 2.0 / 3.0)
+        tmp = math.pow((8.0 * T) / (i * math.pi), 2.0 / 3.0)
         right = (tmp - 1.0) / (tmp + 1.0)
         for guess in (left, right):
             x = householder(T, guess, i, lam, 1e-8, 15)

@@ -1,19 +1,10 @@
 """The pure-Python guidance kernels, under the names the C backend (zarya.guidance.native) uses."""
 
-from zarya.guidance.ephemeris import planet_state
-from zarya.guidance.kepler import Elements, elements_to_state, propagate_kepler, state_to_elements
-from zarya.guidance.lambert import LambertSolution, lambert, lambert_batch
-from zarya.guidance.porkchop import PorkchopGrid, porkchop
+# Every name below is re-exported: __all__ is the shared KERNELS list, which ruff cannot read.
+from zarya.guidance.api import KERNELS, Elements, LambertSolution, PorkchopGrid  # noqa: F401
+from zarya.guidance.ephemeris import planet_state  # noqa: F401
+from zarya.guidance.kepler import elements_to_state, propagate_kepler, state_to_elements  # noqa: F401
+from zarya.guidance.lambert import lambert, lambert_batch  # noqa: F401
+from zarya.guidance.porkchop import porkchop  # noqa: F401
 
-__all__ = [
-    "Elements",
-    "LambertSolution",
-    "PorkchopGrid",
-    "elements_to_state",
-    "lambert",
-    "lambert_batch",
-    "planet_state",
-    "porkchop",
-    "propagate_kepler",
-    "state_to_elements",
-]
+__all__ = KERNELS

@@ -1,15 +1,24 @@
-"""The guidance kernels on C (native/guidance.c): the same API as zarya.guidance.mirror."""
+"""The guidance kernels on C (native/guidance.c): the API of zarya.guidance.mirror, name for name."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from zarya._native import ffi, lib
-from zarya.guidance.common import CONIC, TOF, GuidanceError, body_id, vec3
-from zarya.guidance.kepler import Elements
-from zarya.guidance.lambert import LambertSolution
-from zarya.guidance.mirror import __all__  # noqa: F401  (the same API, name for name)
-from zarya.guidance.porkchop import PorkchopGrid
+from zarya.guidance.api import (
+    CONIC,
+    KERNELS,
+    NOCONVERGE,
+    TOF,
+    Elements,
+    GuidanceError,
+    LambertSolution,
+    PorkchopGrid,
+    body_id,
+    vec3,
+)
+
+__all__ = KERNELS
 
 
 def check(code: int, detail: str = "") -> None:
@@ -50,7 +59,7 @@ def propagate_kepler(r0_km, v0_km_s, dt_s: float, mu_km3_s2: float) -> tuple[np.
     r, v = np.empty(3), np.empty(3)
     code = lib.propagate_kepler(buf(vec(r0_km, "r0_km")), buf(vec(v0_km_s, "v0_km_s")), float(dt_s),
                                 float(mu_km3_s2), buf(r), buf(v))
-    check(code, "Kepler propagation did not converge" if code == 24 else "")
+    check(code, "Kepler propagation did not converge" if code == NOCONVERGE else "")
     return r, v
 
 
@@ -64,7 +73,7 @@ def lambert(mu_km3_s2: float, r1_km, r2_km, tof_s: float, prograde: bool = True,
     code = lib.lambert(float(mu_km3_s2), buf(vec(r1_km, "r1_km")), buf(vec(r2_km, "r2_km")), float(tof_s),
                        int(bool(prograde)), int(max_revs), buf(v1), buf(v2), revs, n)
     detail = {TOF: f"time of flight must be > 0, not {tof_s} s", CONIC: "need mu > 0 and max_revs >= 0",
-              24: "Lambert iterations did not converge"}.get(code, "")
+              NOCONVERGE: "Lambert iterations did not converge"}.get(code, "")
     check(code, detail)
     return [LambertSolution(v1[i].copy(), v2[i].copy(), revs[i]) for i in range(n[0])]
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zarya import kernels
-from zarya.guidance.common import AU_KM, DAY_S, MU_SUN_KM3_S2, body_id, body_name
-from zarya.guidance.porkchop import PorkchopGrid
+from zarya import backends
+from zarya.guidance.api import PorkchopGrid, body_id, body_name
 from zarya.guidance.timescale import DateError, date_text
+from zarya.units import AU_KM, DAY_S, MU_SUN_KM3_S2
 
 ROWS_PER_BLOCK = 16  # departure rows per kernel call: the unit of progress
 
@@ -90,7 +90,7 @@ def porkchop_window(origin: str | int, target: str | int, depart: tuple[float, f
         raise DateError(f"origin and target are both {body_name(origin)}")
     dep = steps(*depart, step_d)
     arr = steps(depart[0] + tof_d[0], depart[1] + tof_d[1], step_d) if tof_d else steps(*arrive, step_d)
-    g = kernels.guidance(backend)
+    g = backends.guidance(backend)
     blocks = []
     for start in range(0, dep.size, ROWS_PER_BLOCK):
         blocks.append(g.porkchop(origin, target, dep[start:start + ROWS_PER_BLOCK], arr))
@@ -131,7 +131,7 @@ def transfer(origin: str | int, target: str | int, depart_jd: float, arrive_jd: 
     """One transfer in full: dates, energies, the heliocentric states and the transfer orbit."""
     if not arrive_jd > depart_jd:
         raise DateError(f"arrival {date_text(arrive_jd)} is not after departure {date_text(depart_jd)}")
-    g = kernels.guidance(backend)
+    g = backends.guidance(backend)
     grid = g.porkchop(origin, target, [depart_jd], [arrive_jd])
     if grid.transfer_type[0, 0] == 0:
         raise DateError("no transfer found between these dates (degenerate geometry)")

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from zarya.guidance.common import DAY_S, body_name
+from zarya.errors import ZaryaError
+from zarya.guidance.api import body_name
 from zarya.guidance.planner import Transfer, Window
 from zarya.guidance.timescale import utc_datetime
+from zarya.units import DAY_S
 
 
 def porkchop_png(window: Window, best: list[Transfer], path: str | Path, c3_max_km2_s2: float | None = None,
@@ -27,7 +29,7 @@ def porkchop_png(window: Window, best: list[Transfer], path: str | Path, c3_max_
     c3 = np.where(window.valid, grid.c3_km2_s2, np.nan)
     finite = c3[np.isfinite(c3)]
     if finite.size == 0:
-        raise ValueError("no transfers in this window to plot")
+        raise ZaryaError("no transfers in this window to plot")
     top = c3_max_km2_s2 or float(min(np.nanpercentile(finite, 60), finite.min() * 4))
     X, Y = np.meshgrid(mdates.date2num(dep), mdates.date2num(arr), indexing="ij")
     fig, ax = plt.subplots(figsize=(10, 7.5), dpi=110)

@@ -10,35 +10,12 @@ arrival v-infinity magnitude (km/s), time of flight (s) and transfer type (1: tr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-import numpy as np
-
-from zarya.guidance.common import DAY_S, MU_SUN_KM3_S2, NOTFINITE, OBLIQUITY_J2000_RAD, GuidanceError, body_id, dot3, norm3
-from zarya.guidance.ephemeris import planet_state
+from zarya.guidance.api import GuidanceError, PorkchopGrid
+from zarya.guidance.ephemeris import OBLIQUITY_J2000_RAD, planet_state
 from zarya.guidance.lambert import lambert
-
-
-@dataclass(frozen=True)
-class PorkchopGrid:
-    origin: int
-    target: int
-    depart_jd: np.ndarray  # (n_dep,) TDB
-    arrive_jd: np.ndarray  # (n_arr,) TDB
-    c3_km2_s2: np.ndarray  # (n_dep, n_arr)
-    vinf_dep_km_s: np.ndarray  # (n_dep, n_arr, 3)
-    dla_rad: np.ndarray
-    vinf_arr_km_s: np.ndarray
-    tof_s: np.ndarray
-    transfer_type: np.ndarray  # int8
-
-    @classmethod
-    def empty(cls, origin: str | int, target: str | int, depart_jd, arrive_jd) -> PorkchopGrid:
-        """A grid for these bodies and dates (checked), its cells for a backend to fill."""
-        dep, arr = check_dates(depart_jd, arrive_jd)
-        shape = (dep.size, arr.size)
-        return cls(body_id(origin), body_id(target), dep, arr, np.empty(shape), np.empty((*shape, 3)), np.empty(shape),
-                   np.empty(shape), np.empty(shape), np.zeros(shape, dtype=np.int8))
+from zarya.guidance.vectors import dot3, norm3
+from zarya.units import DAY_S, MU_SUN_KM3_S2
 
 
 def porkchop_cell(rd, vd, ra, va, tof_s: float) -> tuple[float, list[float], float, float, int]:
@@ -57,13 +34,6 @@ def porkchop_cell(rd, vd, ra, va, tof_s: float) -> tuple[float, list[float], flo
     dla = math.asin(z_eq / math.sqrt(c3))
     kind = 1 if rd[0] * ra[1] - rd[1] * ra[0] >= 0.0 else 2
     return c3, vinf_dep, dla, norm3(dv_arr), kind
-
-
-def check_dates(depart_jd, arrive_jd) -> tuple[np.ndarray, np.ndarray]:
-    dep, arr = np.asarray(depart_jd, float).ravel(), np.asarray(arrive_jd, float).ravel()
-    if not (np.all(np.isfinite(dep)) and np.all(np.isfinite(arr))):
-        raise GuidanceError(NOTFINITE, "departure and arrival dates must be finite Julian dates")
-    return dep, arr
 
 
 def porkchop(origin: str | int, target: str | int, depart_jd, arrive_jd, n_threads: int = 0) -> PorkchopGrid:

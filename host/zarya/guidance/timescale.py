@@ -10,7 +10,11 @@ import datetime as dt
 import math
 import re
 
-from zarya.guidance.common import DAY_S, J2000_JD
+from zarya.errors import ZaryaError
+from zarya.units import DAY_S
+
+J2000_JD = 2451545.0  # 2000-01-01 12:00 TDB
+CENTURY_D = 36525.0  # Julian century, days
 
 # (first UTC day of the value, TAI - UTC in s), IERS Bulletin C
 LEAP_SECONDS = [
@@ -26,7 +30,7 @@ TT_MINUS_TAI_S = 32.184
 J2000_UTC = dt.datetime(2000, 1, 1, 11, 58, 55, 816000, tzinfo=dt.UTC)  # = JD 2451545.0 TT
 
 
-class DateError(ValueError):
+class DateError(ZaryaError, ValueError):
     """A date the planner cannot use."""
 
 

@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 
 import serial
 
-from zarya.archive import Archive
 from zarya.dictionary import Dictionary
 from zarya.dictionary import load as load_dictionary
+from zarya.errors import ZaryaError
+from zarya.link.archive import Archive
 from zarya.link.framing import FrameReader, frame
 from zarya.link.keys import CommandKey, development_key
-from zarya.link.packets import BadPacketError, Telemetry, build_tc, decode_tm, request_id
+from zarya.link.packets import SEQ_MODULUS, BadPacketError, Telemetry, build_tc, decode_tm, missing_between, request_id
 
 REPLAYED_SEQ = 7  # ST[1] failure: replayed anti-replay number
 
 
-class LinkError(RuntimeError):
+class LinkError(ZaryaError, RuntimeError):
     pass
 
 
@@ -242,8 +243,7 @@ class LinkClient:
         if last is not None and tm.board_time_s < last[1]:
             return True
         if last is not None:
-            missing = (tm.seq_count - last[0] - 1) % 16384
-            if 0 < missing < 8192:
+            if missing_between(last[0], tm.seq_count):
                 self.stats["gaps"] += 1
                 if self.replay_gaps:
                     self.replay_requests.append((last[1], tm.board_time_s))
@@ -269,7 +269,7 @@ class LinkClient:
         """Build (checking arguments against the dictionary before anything is sent), sign and send."""
         with self.write_lock:
             packet = build_tc(self.dictionary, self.key, name, args, self.tc_seq, self.key.next_seq())
-            self.tc_seq = (self.tc_seq + 1) & 0x3FFF
+            self.tc_seq = (self.tc_seq + 1) % SEQ_MODULUS
             handle = CommandHandle(name, packet, request_id(packet))
             self.pending[handle.request_id] = handle
             self._write(packet)

@@ -16,12 +16,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from zarya.errors import ZaryaError
+
 DEV_KEY_ID = 0
 DEV_KEY = hashlib.sha256(b"zarya development key - not for flight").digest()
 DEFAULT_DIR = Path(os.environ.get("ZARYA_HOME", Path.home() / ".zarya"))
 
 
-class KeyFileError(ValueError):
+class KeyFileError(ZaryaError, ValueError):
     """A key file that cannot be used."""
 
 

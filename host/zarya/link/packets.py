@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from spacepackets.ecss import PusTc, PusTm
 
 from zarya.dictionary import Dictionary
+from zarya.errors import ZaryaError
 from zarya.link.keys import CommandKey
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # board time epoch (docs/protocol.md)
 TIMESTAMP_LEN = 6
 FORMATS = {"u8": "B", "u16": "H", "u32": "I", "i16": "h", "i32": "i", "f32": "f"}
 INTEGER_TYPES = {"u8", "u16", "u32", "i16", "i32"}
+SEQ_MODULUS = 1 << 14  # CCSDS packet sequence counts are 14 bits
 
 
-class CommandError(ValueError):
+class CommandError(ZaryaError, ValueError):
     """A command that cannot be sent: unknown, or arguments that fail the dictionary's checks."""
 
 
@@ -94,7 +96,7 @@ def authenticate(dictionary: Dictionary, key: CommandKey, service: int, subtype:
     mac_len = dictionary.module.MAC_LEN
 
     def packet(mac: bytes) -> bytes:
-        return PusTc(service=service, message_subtype=subtype, apid=apid, seq_count=seq_count & 0x3FFF,
+        return PusTc(service=service, message_subtype=subtype, apid=apid, seq_count=seq_count % SEQ_MODULUS,
                      app_data=sec + payload + mac).pack()
 
     draft = packet(bytes(mac_len))
@@ -129,7 +131,7 @@ class Telemetry:
                 "values": values, "units": self.units}
 
 
-class BadPacketError(ValueError):
+class BadPacketError(ZaryaError, ValueError):
     pass
 
 
@@ -172,6 +174,13 @@ def decode_tm(dictionary: Dictionary, raw: bytes) -> Telemetry:
         name = next((p["name"] for p in dictionary.params.values() if p["id"] == pid), str(pid))
         t.kind, t.name, t.values = "param", name, {"param_id": pid, "value": value}
     return t
+
+
+def missing_between(seq_before: int, seq_after: int) -> int:
+    """Packets missing between two sequence counts of one APID: 0 when they are consecutive, and 0
+    when the step back is more than half the counter's range (an older packet, not a loss)."""
+    missing = (seq_after - seq_before - 1) % SEQ_MODULUS
+    return missing if missing < SEQ_MODULUS // 2 else 0
 
 
 def request_id(tc: bytes) -> int:

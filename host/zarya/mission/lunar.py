@@ -16,16 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from zarya.archive import Archive
-from zarya.link.client import LinkClient
-from zarya.link.keys import development_key
+from zarya.link.archive import Archive
 from zarya.mission.report import _series, html_page, plot_events, plot_power
 from zarya.sim.environment import Environment
+from zarya.sim.flight import Flight
 from zarya.sim.power import Battery, FissionUnit, PowerEnvironment
-from zarya.sim.process import SimulatedBoard
 from zarya.sim.radiation import RadiationEnvironment
+from zarya.units import HOUR_S
 
-NIGHT_S = 354 * 3600
+NIGHT_S = 354 * HOUR_S
 FISSION_W = 24.0
 ASSUMPTIONS = [
     "Lunar night: about 354 h (REFERENCE.md).",
@@ -46,37 +45,32 @@ class LunarConfig:
 
 
 def fly(cfg: LunarConfig, progress=lambda done, total: None) -> dict:
-    duration = cfg.fast_hours * 3600 if cfg.fast else NIGHT_S
+    duration = cfg.fast_hours * HOUR_S if cfg.fast else NIGHT_S
     trip_at = duration / 2
     fission = FissionUnit(rated_w=FISSION_W, restart_s=600)
     power = PowerEnvironment(battery=Battery(soc=1.0, temp_c=10.0), solar_w_1au=0.0, fission=fission, seed=cfg.seed)
     radiation = RadiationEnvironment(seed=cfg.seed)
     radiation.solar_activity = 2.0 - 0.5 * (2.0 - radiation.solar_activity)  # half the free-space rate
     env = Environment(radiation, power)
-    cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    (cfg.out_dir / "archive.db").unlink(missing_ok=True)
-    archive = Archive(cfg.out_dir / "archive.db", batch_s=2.0, batch_n=2000)
-    with SimulatedBoard(cfg.out_dir / "board", environment=env, seed=cfg.seed, step_ms=cfg.step_s * 1000) as board, \
-            LinkClient(board.port, key=development_key(cfg.out_dir / "host"), archive=archive) as link:
+    with Flight(cfg.out_dir, env, cfg.seed, cfg.step_s * 1000, archive_batch_s=2.0, archive_batch_n=2000) as flight:
+        board = flight.board
         start = time.monotonic()
-        for name, value in (("pwr_period_ms", 1000), ("hk_pwr_interval_s", 300), ("rad_sample_s", 300),
-                            ("hk_rad_interval_s", 3600)):
-            link.command("PARAM_SET", param_id=link.dictionary.params[name]["id"], value=value)
+        flight.set_params({"pwr_period_ms": 1000, "hk_pwr_interval_s": 300, "rad_sample_s": 300,
+                           "hk_rad_interval_s": 3600})
         tripped = restarted = False
         while board.virtual_s < duration:
-            board.advance(min(3600, duration - board.virtual_s))
+            board.advance(min(HOUR_S, duration - board.virtual_s))
             if not tripped and board.virtual_s >= trip_at:
                 fission.state, tripped = "tripped", True
-            elif tripped and not restarted and board.virtual_s >= trip_at + 3 * 3600:
+            elif tripped and not restarted and board.virtual_s >= trip_at + 3 * HOUR_S:
                 fission.state, fission.changed_at_s, restarted = "restarting", power.t_s, True
             progress(board.virtual_s, duration)
-        time.sleep(0.5)
-        link.archive.flush()
-        events = list(link.events)
+        flight.drain()
+        events = list(flight.link.events)
         wall = time.monotonic() - start
-    archive.close()
-    return {"duration_h": duration / 3600, "events": events, "wall_s": wall, "truth_soc_end": power.battery.soc,
-            "trip_h": trip_at / 3600}
+    flight.archive.close()
+    return {"duration_h": duration / HOUR_S, "events": events, "wall_s": wall, "truth_soc_end": power.battery.soc,
+            "trip_h": trip_at / HOUR_S}
 
 
 def report(cfg: LunarConfig, flight: dict) -> Path:
@@ -90,8 +84,8 @@ def report(cfg: LunarConfig, flight: dict) -> Path:
     summary = {
         "night_h": flight["duration_h"], "fast": cfg.fast, "soc_at_dawn_pct": float(soc[-1]) if len(soc) else None,
         "soc_min_pct": float(soc.min()) if len(soc) else None, "model_soc_at_dawn_pct": 100 * flight["truth_soc_end"],
-        "shed_events": [(round(e.board_time_s / 3600, 2), int(e.values["level"])) for e in sheds],
-        "source_events": [(round(e.board_time_s / 3600, 2), int(e.values["source"]), int(e.values["ok"])) for e in sources],
+        "shed_events": [(round(e.board_time_s / HOUR_S, 2), int(e.values["level"])) for e in sheds],
+        "source_events": [(round(e.board_time_s / HOUR_S, 2), int(e.values["source"]), int(e.values["ok"])) for e in sources],
         "critical_bus_off_reports": critical_off, "fission_trip_h": flight["trip_h"], "wall_time_s": flight["wall_s"],
     }
     rows = [

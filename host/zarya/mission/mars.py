@@ -19,27 +19,27 @@ from pathlib import Path
 
 import numpy as np
 
-from zarya import kernels
-from zarya.archive import Archive
-from zarya.guidance.common import AU_KM, DAY_S, MU_SUN_KM3_S2
+from zarya import backends
+from zarya.dose.crew import BELT_DOSE_GY, solar_activity, year_of_jd
 from zarya.guidance.planner import best_transfers, porkchop_window
 from zarya.guidance.timescale import parse_date, utc_datetime
-from zarya.link.client import LinkClient
-from zarya.link.keys import development_key
-from zarya.mission.crew_dose import solar_activity, year_of_jd
 from zarya.sim.environment import Environment
+from zarya.sim.flight import Flight
 from zarya.sim.power import PowerEnvironment
-from zarya.sim.process import SimulatedBoard
 from zarya.sim.radiation import BeltPass, RadiationEnvironment, SolarParticleEvent
+from zarya.units import AU_KM, DAY_S, HOUR_S, MU_SUN_KM3_S2
 
-BELT_DOSE_GY = 1.0e-3
 SPE_PER_YEAR = 3.0
 NAMED_EVENTS = {  # peak absorbed dose rate at 1 au behind shielding (assumed), rise, decay
-    "large": SolarParticleEvent(onset_s=3 * DAY_S, peak_gy_s=4e-3 / 3600, rise_s=3 * 3600, decay_s=10 * 3600),
-    "moderate": SolarParticleEvent(onset_s=3 * DAY_S, peak_gy_s=0.6e-3 / 3600, rise_s=2 * 3600, decay_s=8 * 3600),
+    "large": SolarParticleEvent(onset_s=3 * DAY_S, peak_gy_s=4e-3 / HOUR_S, rise_s=3 * HOUR_S,
+                                decay_s=10 * HOUR_S),
+    "moderate": SolarParticleEvent(onset_s=3 * DAY_S, peak_gy_s=0.6e-3 / HOUR_S, rise_s=2 * HOUR_S,
+                                   decay_s=8 * HOUR_S),
 }
 EPOCH_2000 = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-ALL_CLEAR_AFTER_S = 3600  # the operator's rule: 1 h below half the shelter threshold
+ALARM_LEVELS = ("NOMINAL", "ELEVATED", "SPE_WATCH", "STORM_SHELTER")  # the radiation monitor's alarm levels
+ALARM_STORM_SHELTER = ALARM_LEVELS.index("STORM_SHELTER")
+ALL_CLEAR_AFTER_S = HOUR_S  # the operator's rule: 1 h below half the shelter threshold
 
 
 @dataclass
@@ -79,7 +79,7 @@ class FlightLog:
 
 
 def pick_transfer(cfg: MissionConfig) -> Transfer:
-    g = kernels.guidance()
+    g = backends.guidance()
     window = None
     if cfg.depart and cfg.arrive:
         depart, arrive = parse_date(cfg.depart), parse_date(cfg.arrive)
@@ -97,7 +97,7 @@ def pick_transfer(cfg: MissionConfig) -> Transfer:
 
 def trajectory_r_au(transfer: Transfer, samples: int = 400) -> tuple[np.ndarray, np.ndarray]:
     """Times (s from departure) and heliocentric distances (au) along the transfer arc."""
-    g = kernels.guidance()
+    g = backends.guidance()
     t = np.linspace(0, transfer.tof_s, samples)
     r = np.array([np.linalg.norm(g.propagate_kepler(transfer.r1_km, transfer.v1_km_s, ti, MU_SUN_KM3_S2)[0]) for ti in t])
     return t, r / AU_KM
@@ -115,8 +115,8 @@ def build_environment(cfg: MissionConfig, transfer: Transfer, leg_s: float) -> t
     elif cfg.spe == "random":
         n = rng.poisson(SPE_PER_YEAR * leg_s / (365.25 * DAY_S))
         spes = [SolarParticleEvent(onset_s=float(rng.uniform(0.5 * DAY_S, leg_s)),
-                                   peak_gy_s=float(rng.lognormal(math.log(150e-6), 1.2)) / 3600,
-                                   rise_s=float(rng.uniform(1, 6)) * 3600, decay_s=float(rng.uniform(6, 24)) * 3600)
+                                   peak_gy_s=float(rng.lognormal(math.log(150e-6), 1.2)) / HOUR_S,
+                                   rise_s=float(rng.uniform(1, 6)) * HOUR_S, decay_s=float(rng.uniform(6, 24)) * HOUR_S)
                 for _ in range(n)]
     else:
         spes = []
@@ -135,30 +135,21 @@ def fly(cfg: MissionConfig, transfer: Transfer, progress=lambda done, total, not
     """Fly the leg (or its first fast_days) on the simulated board; returns the log and truth."""
     leg_s = cfg.fast_days * DAY_S if cfg.fast else transfer.tof_s
     env, spes = build_environment(cfg, transfer, leg_s)
-    cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    archive_path = cfg.out_dir / "archive.db"
-    archive_path.unlink(missing_ok=True)
-    archive = Archive(archive_path, batch_s=2.0, batch_n=2000)
     log = FlightLog()
-    board_dir = cfg.out_dir / "board"
-    if board_dir.exists():
-        for f in board_dir.iterdir():
-            if f.is_file() or f.is_symlink():
-                f.unlink()
-    with SimulatedBoard(board_dir, environment=env, seed=cfg.seed, step_ms=cfg.step_s * 1000) as board, \
-            LinkClient(board.port, key=development_key(cfg.out_dir / "host"), archive=archive) as link:
+    with Flight(cfg.out_dir, env, cfg.seed, cfg.step_s * 1000, archive_batch_s=2.0, archive_batch_n=2000,
+                fresh_board=True) as flight:
+        board, link = flight.board, flight.link
         start_wall = time.monotonic()
         link.command("SET_TIME", time_s=board_time_s(transfer.depart_jd))
-        for name, value in (("rad_sample_s", cfg.step_s), ("hk_rad_interval_s", 600), ("hk_pwr_interval_s", 600),
-                            ("hk_core_interval_s", 3600), ("pwr_period_ms", 1000)):
-            link.command("PARAM_SET", param_id=link.dictionary.params[name]["id"], value=value)
-        chunk_s = 3600
+        flight.set_params({"rad_sample_s": cfg.step_s, "hk_rad_interval_s": 600, "hk_pwr_interval_s": 600,
+                           "hk_core_interval_s": 3600, "pwr_period_ms": 1000})
+        chunk_s = HOUR_S
         below_since = None
         while board.virtual_s < leg_s:
             board.advance(min(chunk_s, leg_s - board.virtual_s))
             rad = link.latest.get("radmon")
             alarm = int(rad.values["alarm"]) if rad else 0
-            if alarm == 3:
+            if alarm == ALARM_STORM_SHELTER:
                 log.shelter_s += chunk_s
                 mean = rad.values["mean_1min_uGy_h"]
                 threshold = link.dictionary.params["rad_shelter_uGy_h"]["default"]
@@ -168,12 +159,11 @@ def fly(cfg: MissionConfig, transfer: Transfer, progress=lambda done, total, not
                         log.all_clears.append(board.virtual_s)
                         below_since = None
             progress(board.virtual_s, leg_s, f"alarm level {alarm}")
-        time.sleep(0.5)
-        link.archive.flush()
+        flight.drain()
         log.alarms = [(e.board_time_s, int(e.values["new"])) for e in link.events if e.name == "RAD_ALARM"]
         log.wall_s = time.monotonic() - start_wall
         log.flown_s = board.virtual_s
         truth = {**env.truth, "spes": spes, "stats": dict(link.stats), "boots": len(board.log.boots),
                  "watchdog_resets": len(board.log.watchdog_resets)}
-    archive.close()
+    flight.archive.close()
     return log, truth

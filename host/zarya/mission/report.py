@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from zarya import kernels
-from zarya.archive import Archive
-from zarya.guidance.common import AU_KM, DAY_S
+from zarya import backends
+from zarya.dose.crew import BFO_30DAY_LIMIT_GY_EQ, CAREER_LIMIT_SV, RAD_DOSE_EQ_SV_DAY
 from zarya.guidance.timescale import date_text
-from zarya.mission.crew_dose import BFO_30DAY_LIMIT_GY_EQ, CAREER_LIMIT_SV, RAD_DOSE_EQ_SV_DAY
+from zarya.link.archive import Archive
+from zarya.mission.mars import ALARM_LEVELS, trajectory_r_au
+from zarya.units import AU_KM, DAY_S, HOUR_S, MU_SUN_KM3_S2, gy_s_to_ugy_h
 
-ALARM_NAMES = ["NOMINAL", "ELEVATED", "SPE_WATCH", "STORM_SHELTER"]
 ASSUMPTIONS = [
     "GCR: MSL/RAD cruise rates, 0.48 mGy/day absorbed and 1.84 mSv/day dose equivalent, mean Q 3.82 "
     "(Zeitlin et al., Science 340:1080, 2013), scaled by solar activity (about 2x from maximum to minimum; "
@@ -48,7 +48,7 @@ def summarize(out_dir: Path, transfer, log, truth: dict, fast: bool) -> dict:
     t, rate = _series(archive, "rad_sample.dose_rate_gy_s")
     _, quality = _series(archive, "rad_sample.quality")
     _, board_total = _series(archive, "rad_sample.dose_total_gy")
-    k = kernels.dose("c")
+    k = backends.dose()
     absorbed = k.integrate(t - t[0], rate, max_gap_s=600.0)
     equivalent = k.integrate(t - t[0], rate * quality, max_gap_s=600.0)
     day30 = k.rolling_dose(t, equivalent.cumulative_gy, 30 * DAY_S) if len(t) else np.array([0.0])
@@ -76,8 +76,8 @@ def summarize(out_dir: Path, transfer, log, truth: dict, fast: bool) -> dict:
         "round_trip_fraction_of_career_limit": 2 * leg_eq_sv / CAREER_LIMIT_SV,
         "max_30day_dose_equivalent_sv": float(np.max(day30)) if len(day30) else 0.0,
         "bfo_30day_limit_gy_eq": BFO_30DAY_LIMIT_GY_EQ,
-        "time_in_storm_shelter_h": log.shelter_s / 3600,
-        "alarms": [(t_, ALARM_NAMES[lv]) for t_, lv in log.alarms],
+        "time_in_storm_shelter_h": log.shelter_s / HOUR_S,
+        "alarms": [(t_, ALARM_LEVELS[lv]) for t_, lv in log.alarms],
         "all_clears": len(log.all_clears),
         "soc_min_pct": float(soc.min()) if len(soc) else math.nan,
         "soc_end_pct": float(soc[-1]) if len(soc) else math.nan,
@@ -157,8 +157,6 @@ def plot_events(archive: Archive, path: Path, t0: float | None = None) -> Path:
 def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
     plt = _pyplot()
 
-    from zarya import kernels as kn
-    from zarya.mission.mars import trajectory_r_au
 
     archive = Archive(out_dir / "archive.db")
     paths = {}
@@ -167,7 +165,7 @@ def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
     t_hk, alarm = _series(archive, "radmon.alarm")
     days = (t - t[0]) / DAY_S if len(t) else t
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100)
-    ax.semilogy(days, np.maximum(rate * 3.6e9, 1e-1), lw=0.6, color="tab:blue", label="dose rate (uGy/h)")
+    ax.semilogy(days, np.maximum(gy_s_to_ugy_h(rate), 1e-1), lw=0.6, color="tab:blue", label="dose rate (uGy/h)")
     ax.set_xlabel("days since departure")
     ax.set_ylabel("absorbed dose rate (uGy/h)")
     for lv, color in ((1, "#fff3b0"), (2, "#ffd6a5"), (3, "#ffadad")):
@@ -186,13 +184,13 @@ def plots(out_dir: Path, transfer, summary: dict) -> dict[str, Path]:
     paths["power"] = plot_power(archive, out_dir / "power.png",
                                 "Power: state of charge, currents, load channels (green = on)")
     paths["events"] = plot_events(archive, out_dir / "events.png", t[0] if len(t) else None)
-    g = kn.guidance()
+    g = backends.guidance()
     fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
     for body, color in (("earth", "tab:blue"), ("mars", "tab:red")):
         orbit = np.array([g.planet_state(body, transfer.depart_jd + k)[0] for k in np.linspace(0, 687, 200)]) / AU_KM
         ax.plot(orbit[:, 0], orbit[:, 1], color=color, lw=0.6, label=body)
     tt, _ = trajectory_r_au(transfer, 100)
-    arc = np.array([g.propagate_kepler(transfer.r1_km, transfer.v1_km_s, x, 1.32712440018e11)[0] for x in tt]) / AU_KM
+    arc = np.array([g.propagate_kepler(transfer.r1_km, transfer.v1_km_s, x, MU_SUN_KM3_S2)[0] for x in tt]) / AU_KM
     ax.plot(arc[:, 0], arc[:, 1], "k-", lw=1.5, label="transfer")
     ax.plot(*arc[0, :2], "o", color="tab:blue")
     ax.plot(*arc[-1, :2], "o", color="tab:red")

@@ -11,11 +11,12 @@ import math
 import numpy as np
 import pytest
 
-from zarya import kernels
-from zarya.guidance.common import AU_KM, GuidanceError
+from zarya import backends
+from zarya.guidance.api import GuidanceError
 from zarya.guidance.timescale import DateError, jd_tdb, parse_date, utc_datetime
+from zarya.units import AU_KM
 
-g = kernels.guidance()
+g = backends.guidance()
 ARCSEC = math.pi / 180 / 3600
 
 HORIZONS = [  # body, JD TDB, position au, tolerance km

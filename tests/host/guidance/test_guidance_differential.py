@@ -11,10 +11,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from zarya import kernels
-from zarya.guidance.common import GuidanceError
+from zarya import backends
+from zarya.guidance.api import GuidanceError
 
-C, PY = kernels.guidance("c"), kernels.guidance("python")
+C, PY = backends.guidance("c"), backends.guidance("python")
 MU = 398600.4418
 
 coord = st.floats(-5e4, 5e4, allow_nan=False)

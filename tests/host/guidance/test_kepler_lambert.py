@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from zarya import kernels
-from zarya.guidance.common import GuidanceError
+from zarya import backends
+from zarya.guidance.api import GuidanceError
 
-g = kernels.guidance()
+g = backends.guidance()
 MU_EARTH = 398600.4418
 
 

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from zarya import kernels
+from zarya import backends
 from zarya.cli import main
-from zarya.guidance.common import DAY_S, MU_SUN_KM3_S2
 from zarya.guidance.planner import best_transfers, porkchop_window
 from zarya.guidance.timescale import parse_date
+from zarya.units import DAY_S, MU_SUN_KM3_S2
 
 
 def run(capsys, *argv):
@@ -35,7 +35,7 @@ def test_2026_window_minimum_c3_is_a_low_energy_opportunity(window_2026):
 
 
 def test_best_transfer_is_a_real_lambert_arc_that_reaches_mars(window_2026):
-    g = kernels.guidance()
+    g = backends.guidance()
     b = best_transfers(window_2026)[0]
     r1, v_earth = g.planet_state("earth", b.depart_jd)
     r2, _ = g.planet_state("mars", b.arrive_jd)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from zarya.cli import main
-from zarya.mission.crew_dose import RAD_ROUND_TRIP_SV, rad_cruise_check
+from zarya.dose.crew import RAD_ROUND_TRIP_SV, rad_cruise_check
 from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
 
 
@@ -40,7 +40,7 @@ def test_fast_mission_flies_and_reports(tmp_path, capsys):
 def test_porkchop_crew_dose_is_the_same_on_both_backends():
     import numpy as np
 
-    from zarya.mission.crew_dose import porkchop_crew_dose_sv
+    from zarya.dose.crew import porkchop_crew_dose_sv
 
     dep, arr = np.meshgrid(2461300.5 + np.arange(5.0) * 10, 2461500.5 + np.arange(4.0) * 30, indexing="ij")
     r1, r2 = np.full(dep.shape, 1.0), np.full(dep.shape, 1.5)

@@ -5,14 +5,14 @@ import time
 import numpy as np
 import pytest
 
-from zarya import kernels
+from zarya import backends
 from zarya.sim.environment import Environment
 from zarya.sim.radiation import RadiationEnvironment, SolarParticleEvent
 
 
 @pytest.fixture
 def board(tmp_path):
-    from zarya.sim.process import SimulatedBoard
+    from zarya.sim.board import SimulatedBoard
 
     spe = SolarParticleEvent(onset_s=1800, peak_gy_s=50e-6 / 3600, rise_s=600, decay_s=1800)
     env = Environment(radiation=RadiationEnvironment(spes=[spe], seed=11))
@@ -28,7 +28,7 @@ def test_board_total_matches_host_reintegration_over_two_hours(board, link):
     rate = np.array([row[1] for row in link.archive.series("rad_sample.dose_rate_gy_s")])
     board_total = link.archive.series("rad_sample.dose_total_gy")[-1][1]
     assert len(t) > 7000
-    host = kernels.dose("c").integrate(t - t[0], rate, max_gap_s=10.0)
+    host = backends.dose("c").integrate(t - t[0], rate, max_gap_s=10.0)
     # the board integrates from its first sample; f32 telemetry limits agreement to ~1e-6
     assert host.total_gy == pytest.approx(board_total, rel=1e-5)
     assert host.gaps == []

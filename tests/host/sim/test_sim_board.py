@@ -8,8 +8,8 @@ import serial
 from zarya.dictionary import load
 from zarya.link.framing import FrameReader
 from zarya.link.packets import decode_tm
+from zarya.sim.board import CAUSE_WATCHDOG, SimulatedBoard
 from zarya.sim.environment import Environment
-from zarya.sim.process import CAUSE_WATCHDOG, SimulatedBoard
 
 
 def read_all(port, wait_s=0.4) -> list:

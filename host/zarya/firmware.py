@@ -1,5 +1,6 @@
 """Where the firmware sources and the MicroPython VM are, for the simulator, the dictionary and flashing."""
 
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,10 @@ import shutil
 import sys
 from pathlib import Path
 
+from zarya.errors import ZaryaError
 
-class FirmwareNotFoundError(RuntimeError):
+
+class FirmwareNotFoundError(ZaryaError, RuntimeError):
     pass
 
 

@@ -34,7 +34,8 @@ import tty
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zarya.firmware_files import firmware_dir, micropython_exe
+from zarya.errors import ZaryaError
+from zarya.firmware import firmware_dir, micropython_exe
 
 WATCHDOG_MS = 8388  # RP2040 maximum watchdog period
 HEAP = "192K"  # RP2040 MicroPython heap
@@ -46,7 +47,7 @@ MAX_HELD = 4 << 20  # bytes the relay holds for a client that is not reading
 CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
 
 
-class SimError(RuntimeError):
+class SimError(ZaryaError, RuntimeError):
     """The simulated board could not be started or driven."""
 
 

@@ -7,11 +7,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from zarya import kernels
-from zarya.dose import DoseInputError
-from zarya.dose_csv import GY_S_PER_UGY_H, DoseFileError, DoseSeries, line_of
-
-DAY_S = 86400.0
+from zarya import backends
+from zarya.dose.api import DoseInputError
+from zarya.dose.readers import DoseFileError, DoseSeries, line_of
+from zarya.units import DAY_S, HOUR_S, gy_s_to_ugy_h
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def accepted(t_s: np.ndarray, rate_gy_s: np.ndarray) -> np.ndarray:
 def summarize(series: DoseSeries, path, max_gap_s: float = math.inf, on_bad: str = "raise",
               thresholds: EventThresholds | None = None) -> dict:
     """Integrate `series` and return the report as plain data (SI units in the key names)."""
-    k = kernels.dose()
+    k = backends.dose()
     try:
         absorbed = k.integrate(series.t_s, series.rate_gy_s, max_gap_s, on_bad)
         equivalent = None
@@ -91,8 +90,8 @@ def dose_text(gy: float) -> str:
 def duration_text(s: float) -> str:
     if s >= 2 * DAY_S:
         return f"{s / DAY_S:.2f} d"
-    if s >= 3600:
-        return f"{s / 3600:.2f} h"
+    if s >= HOUR_S:
+        return f"{s / HOUR_S:.2f} h"
     return f"{s:.0f} s"
 
 
@@ -100,7 +99,7 @@ def render_text(report: dict) -> str:
     lines = [f"{report['file']}: {report['samples']} samples from {report['source_column']} "
              f"over {duration_text(report['span_s'])}"]
     lines.append(f"  absorbed dose      {dose_text(report['absorbed_dose_gy'])}"
-                 f"  (mean {report['mean_dose_rate_gy_s'] / GY_S_PER_UGY_H:.3g} uGy/h, "
+                 f"  (mean {gy_s_to_ugy_h(report['mean_dose_rate_gy_s']):.3g} uGy/h, "
                  f"{report['mean_dose_rate_gy_s'] * DAY_S * 1e3:.3g} mGy/day)")
     lines.append(f"  worst 24 h         {dose_text(report['max_24h_dose_gy'])}")
     if report["dose_equivalent_sv"] is not None:
@@ -118,9 +117,9 @@ def render_text(report: dict) -> str:
     if report["skipped_samples"]:
         lines.append(f"  skipped            {report['skipped_samples']} bad samples")
     rule = report["event_rule"]
-    lines.append(f"  events             {len(report['events'])} (on >= {rule['on_gy_s'] / GY_S_PER_UGY_H:.3g} uGy/h, "
-                 f"off < {rule['off_gy_s'] / GY_S_PER_UGY_H:.3g} uGy/h, >= {duration_text(rule['min_duration_s'])})")
+    lines.append(f"  events             {len(report['events'])} (on >= {gy_s_to_ugy_h(rule['on_gy_s']):.3g} uGy/h, "
+                 f"off < {gy_s_to_ugy_h(rule['off_gy_s']):.3g} uGy/h, >= {duration_text(rule['min_duration_s'])})")
     for e in report["events"]:
-        lines.append(f"    t = {e['start_s']:.0f} .. {e['end_s']:.0f} s, peak {e['peak_rate_gy_s'] / GY_S_PER_UGY_H:.4g} uGy/h "
+        lines.append(f"    t = {e['start_s']:.0f} .. {e['end_s']:.0f} s, peak {gy_s_to_ugy_h(e['peak_rate_gy_s']):.4g} uGy/h "
                      f"at {e['peak_s']:.0f} s, dose {dose_text(e['dose_gy'])}" + (" (ongoing)" if e["ongoing"] else ""))
     return "\n".join(lines)

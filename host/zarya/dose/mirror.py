@@ -1,122 +1,49 @@
-"""Dose integration: the pure-Python mirror of native/dose.c, and the result types both share.
+"""Dose integration: the pure-Python mirror of native/dose.c.
 
 Units: time in s, count rates in counts/s, absorbed dose in Gy, absorbed dose rate in Gy/s,
 dose equivalent in Sv, LET in keV/um in water.  Function names, argument order and the order
 of floating-point operations follow native/dose.c, so the two backends agree to the last bit
 wherever libm and Python's math agree.  Call the backend picked by ZARYA_BACKEND through
-`zarya.kernels.dose()`; call this module directly to run the mirror.
+`zarya.backends.dose()`; call this module directly to run the mirror.  Types, errors and
+argument checks are zarya.dose.api's.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
-# Status codes, as in native/dose.h.
-OK, SATURATED, NOTFINITE, NEGATIVE, NONMONOTONIC, RANGE, EDGES, ARG = range(8)
-DEADTIME_MODELS = {"nonparalyzable": 0, "paralyzable": 1}
-ON_BAD = {"raise": 0, "skip": 1}
-GY_PER_KEV_UM_PER_CM2 = 1.602176634e-9  # 1 keV/um through 1 particle/cm^2 of water
+from zarya.dose.api import (
+    DEADTIME_MODELS,
+    EDGES,
+    GY_PER_KEV_UM_PER_CM2,
+    KERNELS,
+    NEGATIVE,
+    NONMONOTONIC,
+    NOTFINITE,
+    OK,
+    ON_BAD,
+    RANGE,
+    SATURATED,
+    DoseEquivalent,
+    DoseEvent,
+    DoseInputError,
+    Gap,
+    Integration,
+    Unwrapped,
+    check_bins,
+    check_choice,
+    check_event_rule,
+    check_gy_per_count,
+    check_max_gap,
+    check_same_length,
+    check_window,
+    counter_max_step,
+    fail,
+)
 
-_REASONS = {
-    SATURATED: "detector saturated: dead-time correction has no solution (rate * dead time too high)",
-    NOTFINITE: "value is not finite (NaN or infinite)",
-    NEGATIVE: "value is negative (or an interval is not positive)",
-    NONMONOTONIC: "time does not increase strictly",
-    RANGE: "counter value outside [0, 2^bits)",
-    EDGES: "LET bin edges must be positive, finite and strictly increasing",
-}
-
-
-class DoseInputError(ValueError):
-    """Bad input to a dose kernel: `index` names the first bad element (None for an argument)."""
-
-    def __init__(self, code: int, index: int | None, what: str = "sample", detail: str = ""):
-        self.code, self.index = code, index
-        reason = detail or _REASONS.get(code, "bad argument")
-        super().__init__(f"{what} {index}: {reason}" if index is not None else reason)
-
-
-class SaturationError(DoseInputError):
-    """The detector saw more than dead-time correction can recover."""
-
-
-def fail(code: int, index: int | None, what: str = "sample", detail: str = "") -> DoseInputError:
-    """The exception for a kernel status code (shared by both backends)."""
-    cls = SaturationError if code == SATURATED else DoseInputError
-    return cls(code, index, what, detail)
-
-
-def check_choice(name: str, value: str, choices: dict[str, int]) -> int:
-    if value not in choices:
-        raise DoseInputError(ARG, None, detail=f"{name} must be one of {sorted(choices)}, not {value!r}")
-    return choices[value]
-
-
-@dataclass(frozen=True)
-class Gap:
-    """An interval longer than max_gap_s that integration did not bridge."""
-
-    t_start_s: float
-    t_end_s: float
-    estimate_gy: float  # trapezoid over the gap: reported as unknown, never added to the total
-
-    @property
-    def duration_s(self) -> float:
-        return self.t_end_s - self.t_start_s
-
-
-@dataclass(frozen=True)
-class Integration:
-    """Dose integrated over a series (or the chunks fed so far)."""
-
-    total_gy: float
-    cumulative_gy: np.ndarray
-    gaps: list[Gap] = field(default_factory=list)
-    gap_s: float = 0.0
-    unknown_gy: float = 0.0  # the estimate over the gaps
-    n_skipped: int = 0
-
-
-@dataclass(frozen=True)
-class Unwrapped:
-    """Per-sample increments of a wrapping hardware counter."""
-
-    increments: np.ndarray  # int64, increments[0] == 0
-    reset_indices: list[int]  # samples where the counter restarted from zero (reboot)
-
-    @property
-    def total_counts(self) -> int:
-        return int(self.increments.sum())
-
-
-@dataclass(frozen=True)
-class DoseEquivalent:
-    dose_gy: float
-    dose_eq_sv: float
-
-    @property
-    def mean_quality_factor(self) -> float:
-        return self.dose_eq_sv / self.dose_gy if self.dose_gy > 0 else math.nan
-
-
-@dataclass(frozen=True)
-class DoseEvent:
-    """An elevated-dose event: rate >= on threshold until it falls below the off threshold."""
-
-    start_s: float
-    peak_s: float
-    peak_rate_gy_s: float
-    end_s: float
-    dose_gy: float
-    ongoing: bool  # the series ended inside the event
-
-
-def check_same_length(name_a: str, a, name_b: str, b) -> None:
-    if len(a) != len(b):
-        raise fail(ARG, None, detail=f"{name_a} has {len(a)} samples but {name_b} has {len(b)}")
+__all__ = KERNELS
 
 
 def as_floats(values) -> list[float]:
@@ -168,8 +95,7 @@ def true_rate(m_cps: float, tau_s: float, model: str = "nonparalyzable") -> floa
 def counts_to_dose_rate(counts, interval_s, tau_s: float, model: str, gy_per_count: float) -> np.ndarray:
     """Absorbed dose rate (Gy/s) per sample: counts over interval_s (s), dead-time corrected,
     times the calibration gy_per_count (Gy per true count)."""
-    if not (math.isfinite(gy_per_count) and gy_per_count > 0.0):
-        raise fail(ARG, None, detail=f"gy_per_count must be a positive number, not {gy_per_count!r}")
+    check_gy_per_count(gy_per_count)
     check_choice("model", model, DEADTIME_MODELS)
     counts, interval_s = as_floats(counts), as_floats(interval_s)
     check_same_length("counts", counts, "interval_s", interval_s)
@@ -193,10 +119,7 @@ def unwrap_counter(raw, bits: int, max_step: int | None = None) -> Unwrapped:
     """Increments of a cumulative `bits`-bit counter.  A step down is a wrap when the wrapped
     step is <= max_step (default half the counter range), else a reset: the counter restarted
     from zero, so the increment is the new reading and no negative step is counted."""
-    if max_step is None:
-        max_step = 1 << (bits - 1) if 1 <= bits <= 62 else 0
-    if not (1 <= bits <= 62) or max_step <= 0:
-        raise fail(ARG, None, detail=f"need 1 <= bits <= 62 and max_step > 0 (bits={bits}, max_step={max_step})")
+    max_step = counter_max_step(bits, max_step)
     modulus = 1 << bits
     values = [int(v) for v in raw]
     increments = [0] * len(values)
@@ -231,8 +154,7 @@ class Integrator:
     """
 
     def __init__(self, max_gap_s: float = math.inf, on_bad: str = "raise"):
-        if math.isnan(max_gap_s) or max_gap_s <= 0.0:
-            raise fail(ARG, None, detail=f"max_gap_s must be > 0, not {max_gap_s!r}")
+        check_max_gap(max_gap_s)
         self.max_gap_s = float(max_gap_s)
         self.skip_bad = check_choice("on_bad", on_bad, ON_BAD) == ON_BAD["skip"]
         self.t_last_s = 0.0
@@ -312,10 +234,7 @@ def dose_equivalent(counts, edges_kev_um, area_cm2: float = 1.0) -> DoseEquivale
     """Dose (Gy) and dose equivalent (Sv) of an LET histogram: counts[i] particles through
     area_cm2 in bin [edges[i], edges[i+1]) keV/um, each bin at the geometric mean of its edges."""
     counts, edges = as_floats(counts), as_floats(edges_kev_um)
-    if not counts or not (math.isfinite(area_cm2) and area_cm2 > 0.0):
-        raise fail(ARG, None, detail="need at least one bin and area_cm2 > 0")
-    if len(edges) != len(counts) + 1:
-        raise fail(ARG, None, detail=f"{len(counts)} bins need {len(counts) + 1} edges, not {len(edges)}")
+    check_bins(len(counts), len(edges), area_cm2)
     for i, edge in enumerate(edges):
         if not math.isfinite(edge) or edge <= 0.0 or (i > 0 and not edge > edges[i - 1]):
             raise fail(EDGES, i, what="edge")
@@ -347,8 +266,7 @@ def check_times(times: list[float]) -> None:
 def rolling_dose(t_s, cumulative_gy, window_s: float) -> np.ndarray:
     """Dose (Gy) in the trailing window (t_i - window_s, t_i] of a cumulative dose series,
     interpolating the cumulative dose linearly; before a full window, the dose since the start."""
-    if math.isnan(window_s) or window_s <= 0.0:
-        raise fail(ARG, None, detail=f"window_s must be > 0, not {window_s!r}")
+    check_window(window_s)
     times, cum = as_floats(t_s), as_floats(cumulative_gy)
     check_same_length("t_s", times, "cumulative_gy", cum)
     check_times(times)
@@ -370,8 +288,7 @@ def rolling_dose(t_s, cumulative_gy, window_s: float) -> np.ndarray:
 def detect_events(t_s, rate_gy_s, on_gy_s: float, off_gy_s: float, min_duration_s: float = 0.0) -> list[DoseEvent]:
     """Elevated-dose events with hysteresis: an event starts at a sample with rate >= on_gy_s
     and ends at the first later sample with rate < off_gy_s; shorter than min_duration_s, dropped."""
-    if not (math.isfinite(on_gy_s) and math.isfinite(off_gy_s)) or off_gy_s > on_gy_s or not min_duration_s >= 0.0:
-        raise fail(ARG, None, detail="need finite thresholds with off_gy_s <= on_gy_s, and min_duration_s >= 0")
+    check_event_rule(on_gy_s, off_gy_s, min_duration_s)
     times, rates = as_floats(t_s), as_floats(rate_gy_s)
     check_same_length("t_s", times, "rate_gy_s", rates)
     check_times(times)

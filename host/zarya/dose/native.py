@@ -1,7 +1,7 @@
-"""Dose integration on the C kernels (native/dose.c): the same API as the mirror in zarya.dose.
+"""Dose integration on the C kernels (native/dose.c): the API of zarya.dose.mirror, name for name.
 
 Inputs are taken as contiguous float64 (or int64) arrays and handed to C without a Python
-loop; results and errors are the mirror's types.
+loop; types, errors and argument checks are zarya.dose.api's.
 """
 
 from __future__ import annotations
@@ -11,35 +11,29 @@ import math
 import numpy as np
 
 from zarya._native import ffi, lib
-from zarya.dose import (
+from zarya.dose.api import (
     ARG,
     DEADTIME_MODELS,
     EDGES,
+    KERNELS,
     ON_BAD,
     DoseEquivalent,
     DoseEvent,
     Gap,
     Integration,
     Unwrapped,
+    check_bins,
     check_choice,
+    check_event_rule,
+    check_gy_per_count,
+    check_max_gap,
     check_same_length,
+    check_window,
+    counter_max_step,
     fail,
 )
-from zarya.dose import (
-    quality_factor as _mirror_quality_factor,
-)
 
-__all__ = [
-    "Integrator",
-    "counts_to_dose_rate",
-    "detect_events",
-    "dose_equivalent",
-    "integrate",
-    "quality_factor",
-    "rolling_dose",
-    "true_rate",
-    "unwrap_counter",
-]
+__all__ = KERNELS
 
 
 def f64(values) -> np.ndarray:
@@ -66,8 +60,7 @@ def true_rate(m_cps: float, tau_s: float, model: str = "nonparalyzable") -> floa
 def counts_to_dose_rate(counts, interval_s, tau_s: float, model: str, gy_per_count: float) -> np.ndarray:
     c, dt = f64(counts), f64(interval_s)
     check_same_length("counts", c, "interval_s", dt)
-    if not (math.isfinite(gy_per_count) and gy_per_count > 0.0):
-        raise fail(ARG, None, detail=f"gy_per_count must be a positive number, not {gy_per_count!r}")
+    check_gy_per_count(gy_per_count)
     out = np.empty_like(c)
     bad = ffi.new("size_t *")
     code = lib.counts_to_dose_rate(
@@ -79,10 +72,7 @@ def counts_to_dose_rate(counts, interval_s, tau_s: float, model: str, gy_per_cou
 
 
 def unwrap_counter(raw, bits: int, max_step: int | None = None) -> Unwrapped:
-    if max_step is None:
-        max_step = 1 << (bits - 1) if 1 <= bits <= 62 else 0
-    if not (1 <= bits <= 62) or max_step <= 0:
-        raise fail(ARG, None, detail=f"need 1 <= bits <= 62 and max_step > 0 (bits={bits}, max_step={max_step})")
+    max_step = counter_max_step(bits, max_step)
     values = np.ascontiguousarray(raw, dtype=np.int64)
     increments = np.empty_like(values)
     resets = np.empty(values.size, dtype=np.uint8)
@@ -99,8 +89,7 @@ class Integrator:
     """Streaming trapezoid integration (see zarya.dose.Integrator): state in a C struct."""
 
     def __init__(self, max_gap_s: float = math.inf, on_bad: str = "raise"):
-        if math.isnan(max_gap_s) or max_gap_s <= 0.0:
-            raise fail(ARG, None, detail=f"max_gap_s must be > 0, not {max_gap_s!r}")
+        check_max_gap(max_gap_s)
         self.max_gap_s = float(max_gap_s)
         self._on_bad = check_choice("on_bad", on_bad, ON_BAD)
         self._state = ffi.new("zr_integrator *")
@@ -134,20 +123,15 @@ def integrate(t_s, rate_gy_s, max_gap_s: float = math.inf, on_bad: str = "raise"
 
 
 def quality_factor(let_kev_um: float) -> float:
+    """ICRP 60 quality factor Q(L) for unrestricted LET L in water (keV/um)."""
     return lib.quality_factor(float(let_kev_um))
-
-
-quality_factor.__doc__ = _mirror_quality_factor.__doc__
 
 
 def dose_equivalent(counts, edges_kev_um, area_cm2: float = 1.0) -> DoseEquivalent:
     c, edges = f64(counts), f64(edges_kev_um)
-    if c.size and edges.size != c.size + 1:
-        raise fail(ARG, None, detail=f"{c.size} bins need {c.size + 1} edges, not {edges.size}")
+    check_bins(c.size, edges.size, float(area_cm2))
     dose, dose_eq, bad = ffi.new("double *"), ffi.new("double *"), ffi.new("size_t *")
     code = lib.dose_equivalent(ptr(c), ptr(edges), c.size, float(area_cm2), dose, dose_eq, bad)
-    if code == ARG:
-        raise fail(ARG, None, detail="need at least one bin and area_cm2 > 0")
     raise_on(code, bad, "edge" if code == EDGES else "bin")
     return DoseEquivalent(dose[0], dose_eq[0])
 
@@ -155,8 +139,7 @@ def dose_equivalent(counts, edges_kev_um, area_cm2: float = 1.0) -> DoseEquivale
 def rolling_dose(t_s, cumulative_gy, window_s: float) -> np.ndarray:
     t, cum = f64(t_s), f64(cumulative_gy)
     check_same_length("t_s", t, "cumulative_gy", cum)
-    if math.isnan(window_s) or window_s <= 0.0:
-        raise fail(ARG, None, detail=f"window_s must be > 0, not {window_s!r}")
+    check_window(window_s)
     out = np.empty_like(t)
     bad = ffi.new("size_t *")
     raise_on(lib.rolling_dose(ptr(t), ptr(cum), t.size, float(window_s), ptr(out), bad), bad)
@@ -164,6 +147,7 @@ def rolling_dose(t_s, cumulative_gy, window_s: float) -> np.ndarray:
 
 
 def detect_events(t_s, rate_gy_s, on_gy_s: float, off_gy_s: float, min_duration_s: float = 0.0) -> list[DoseEvent]:
+    check_event_rule(on_gy_s, off_gy_s, min_duration_s)
     t, rate = f64(t_s), f64(rate_gy_s)
     check_same_length("t_s", t, "rate_gy_s", rate)
     rows = np.empty(6 * t.size)
@@ -171,7 +155,5 @@ def detect_events(t_s, rate_gy_s, on_gy_s: float, off_gy_s: float, min_duration_
     code = lib.detect_events(
         ptr(t), ptr(rate), t.size, float(on_gy_s), float(off_gy_s), float(min_duration_s), ptr(rows), n_events, bad
     )
-    if code == ARG:
-        raise fail(ARG, None, detail="need finite thresholds with off_gy_s <= on_gy_s, and min_duration_s >= 0")
     raise_on(code, bad)
     return [DoseEvent(*row[:5], bool(row[5])) for row in rows[: 6 * n_events[0]].reshape(-1, 6).tolist()]

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
+from zarya.units import DAY_S, YEAR_D
 
 RAD_DOSE_EQ_SV_DAY = 1.84e-3
 RAD_ROUND_TRIP_SV = 0.66
@@ -26,7 +27,8 @@ CAREER_LIMIT_SV = 0.600
 BFO_30DAY_LIMIT_GY_EQ = 0.250
 CYCLE_25_MINIMUM_YEAR = 2019.9
 CYCLE_YEARS = 11.0
-DAY_S = 86400.0
+JD_2000_JAN_1 = 2451544.5  # 2000-01-01 00:00, the origin of decimal years here
+BELT_DOSE_GY = 1.0e-3  # one trapped-belt transit behind spacecraft shielding (an assumed figure)
 
 
 def solar_activity(year: float) -> float:
@@ -36,18 +38,8 @@ def solar_activity(year: float) -> float:
 
 
 def year_of_jd(jd: float) -> float:
-    return 2000.0 + (jd - 2451544.5) / 365.25
-
-
-def cruise_dose_eq_sv(tof_d, jd_depart, r_mean_au=1.25):
-    """Cruise GCR dose equivalent (Sv) for times of flight (days) starting at jd_depart, at the
-    solar activity of mid-flight and a mean heliocentric distance: vectorised over numpy arrays."""
-    tof_d = np.asarray(tof_d, dtype=float)
-    mid_year = year_of_jd(np.asarray(jd_depart, dtype=float) + tof_d / 2)
-    activity = 0.5 * (1 - np.cos(2 * np.pi * (((mid_year - CYCLE_25_MINIMUM_YEAR) / CYCLE_YEARS) % 1.0)))
-    modulation = (2.0 - activity) / (2.0 - SOLAR_ACTIVITY_RAD)
-    rate_gy_s = gcr_dose_rate_gy_s(SOLAR_ACTIVITY_RAD, 1.0) * modulation * (1 + 0.03 * np.maximum(0, np.asarray(r_mean_au) - 1))
-    return rate_gy_s * GCR_MEAN_Q * tof_d * DAY_S
+    """Decimal year of a Julian date."""
+    return 2000.0 + (jd - JD_2000_JAN_1) / YEAR_D
 
 
 def rad_cruise_check(days: float = 360.0) -> float:
@@ -70,7 +62,7 @@ def porkchop_crew_dose_sv(depart_jd, arrive_jd, r_depart_au, r_arrive_au, belt_d
     arrival (solar-cycle phase and distance) integrated over the time of flight by the dose
     kernel in one call for the whole grid, plus the belt transit.  Cells are laid end to end in
     one series, separated by gaps longer than max_gap_s so nothing is bridged between them."""
-    from zarya import kernels
+    from zarya import backends
 
     dep = np.asarray(depart_jd, dtype=float).ravel()
     arr = np.asarray(arrive_jd, dtype=float).ravel()
@@ -84,6 +76,6 @@ def porkchop_crew_dose_sv(depart_jd, arrive_jd, r_depart_au, r_arrive_au, belt_d
     rate = np.empty_like(t)
     rate[0::2] = dose_eq_rate_sv_s(dep, np.asarray(r_depart_au).ravel())
     rate[1::2] = dose_eq_rate_sv_s(arr, np.asarray(r_arrive_au).ravel())
-    cum = kernels.dose(backend).integrate(t, rate, max_gap_s=1.5 * span).cumulative_gy
+    cum = backends.dose(backend).integrate(t, rate, max_gap_s=1.5 * span).cumulative_gy
     cruise = cum[1::2] - cum[0::2]
     return np.where(valid, cruise + belt_dose_eq_sv, np.nan).reshape(np.shape(depart_jd))

@@ -3,7 +3,7 @@
 `ZARYA_BACKEND=c` (default) uses the C kernels in zarya._native; `ZARYA_BACKEND=python` uses
 the pure-Python mirrors.  If the C extension is missing, the default falls back to Python with
 one warning; asking for `c` explicitly when it is missing is an error.  Tests call either
-backend by name: `kernels.dose("python")`, `kernels.dose("c")`.
+backend by name: `backends.dose("python")`, `backends.dose("c")`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ import os
 import warnings
 from types import ModuleType
 
+from zarya.errors import ZaryaError
+
 BACKENDS = ("c", "python")
 _MODULES = {
-    "dose": {"c": "zarya.native_dose", "python": "zarya.dose"},
+    "dose": {"c": "zarya.dose.native", "python": "zarya.dose.mirror"},
     "guidance": {"c": "zarya.guidance.native", "python": "zarya.guidance.mirror"},
 }
 _warned = False
 
 
-class BackendError(RuntimeError):
+class BackendError(ZaryaError, RuntimeError):
     """The requested backend cannot be used."""
 
 
@@ -63,10 +65,10 @@ def _load(kernel: str, backend: str | None) -> ModuleType:
 
 
 def dose(backend: str | None = None) -> ModuleType:
-    """The dose-integration kernels (zarya.dose API) of `backend`, or of the selected one."""
+    """The dose kernels (zarya.dose.api.KERNELS) of `backend`, or of the selected one."""
     return _load("dose", backend)
 
 
 def guidance(backend: str | None = None) -> ModuleType:
-    """The guidance kernels (zarya.guidance.mirror API) of `backend`, or of the selected one."""
+    """The guidance kernels (zarya.guidance.api.KERNELS) of `backend`, or of the selected one."""
     return _load("guidance", backend)

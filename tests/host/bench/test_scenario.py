@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from zarya.hil import Scenario, ScenarioError
+from zarya.bench import Scenario, ScenarioError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_shipped_scenario_loads():

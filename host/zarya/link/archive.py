@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from zarya.link.packets import Telemetry
+from zarya.link.packets import Telemetry, missing_between
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS packets (
@@ -107,8 +107,8 @@ class Archive:
             seqs = [r[0] for r in self.db.execute("SELECT seq FROM packets WHERE apid = ? ORDER BY board_time, id", (apid,))]
         holes = []
         for a, b in itertools.pairwise(seqs):
-            missing = (b - a - 1) % 16384
-            if missing and missing < 8192:
+            missing = missing_between(a, b)
+            if missing:
                 holes.append((a, missing))
         return holes
 

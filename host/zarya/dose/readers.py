@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from zarya import kernels
-from zarya.dose import DEADTIME_MODELS, RANGE, DoseInputError
+from zarya import backends
+from zarya.dose.api import DEADTIME_MODELS, RANGE, DoseInputError
+from zarya.errors import ZaryaError
+from zarya.units import ugy_h_to_gy_s
 
-GY_S_PER_UGY_H = 1e-6 / 3600.0
 RATE_COLUMNS = ("dose_rate_uGy_h", "counts", "counter")
 LET_COLUMN = re.compile(r"^let_([0-9.eE+-]+)_([0-9.eE+-]+)$")
 DETECTOR_DEFAULTS = {
@@ -36,7 +37,7 @@ DETECTOR_DEFAULTS = {
 }
 
 
-class DoseFileError(ValueError):
+class DoseFileError(ZaryaError, ValueError):
     """A dosimeter file that cannot be read: the message names the line and the reason."""
 
     def __init__(self, path: Path, line: int | None, reason: str):
@@ -141,7 +142,7 @@ def read_dose_csv(path: str | Path, **overrides) -> DoseSeries:
         return np.array([_number(path, line, name, row[i]) for line, row in rows])
 
     t_s = column("t_s")
-    k = kernels.dose()
+    k = backends.dose()
     try:
         rate = _rate_gy_s(k, source, column, t_s, header, detector)
     except DoseInputError as err:
@@ -165,7 +166,7 @@ def line_of(err: DoseInputError, lines: np.ndarray) -> int | None:
 
 def _rate_gy_s(k, source: str, column, t_s: np.ndarray, header: list[str], detector: dict) -> np.ndarray:
     if source == "dose_rate_uGy_h":
-        return column(source) * GY_S_PER_UGY_H
+        return ugy_h_to_gy_s(column(source))
     if source == "counter":
         counts = k.unwrap_counter(column(source).astype(np.int64), int(detector["counter_bits"])).increments[1:]
         interval = np.diff(t_s)
@@ -202,7 +203,7 @@ def _mean_quality(k, path: Path, lines: np.ndarray, spectra: np.ndarray, edges: 
 def read_dose_archive(path: str | Path) -> DoseSeries:
     """The board's downlinked dose-rate samples (rad_sample) from a telemetry archive, with each
     sample's quality factor; t_s is board time (s since 2000-01-01 UTC)."""
-    from zarya.archive import Archive
+    from zarya.link.archive import Archive
 
     path = Path(path)
     if not path.exists():
