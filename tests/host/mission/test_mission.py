@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from zarya import backends
 from zarya.cli import main
 from zarya.dose.crew import RAD_ROUND_TRIP_SV, rad_cruise_check
 from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
@@ -21,7 +22,10 @@ def test_solar_minimum_doubles_the_gcr_rate_of_solar_maximum():
     assert gcr_dose_rate_gy_s(0.0) / gcr_dose_rate_gy_s(1.0) == pytest.approx(2.0)
 
 
-def test_fast_mission_flies_and_reports(tmp_path, capsys):
+def test_fast_mission_flies_and_reports(tmp_path, capsys, monkeypatch):
+    asked = []  # the report must use the backend ZARYA_BACKEND selects, never a hard-coded one
+    select = backends.dose
+    monkeypatch.setattr(backends, "dose", lambda backend=None: asked.append(backend) or select(backend))
     out = tmp_path / "report"
     code = main(["mission", "mars-2026", "--fast", "--days", "1", "--spe", "none", "--out", str(out)])
     assert code == 0
@@ -35,6 +39,7 @@ def test_fast_mission_flies_and_reports(tmp_path, capsys):
     for name in ("report.html", "dose.png", "power.png", "events.png", "transfer.png", "porkchop.png"):
         assert (out / name).stat().st_size > 1000
     assert "data:image/png;base64," in (out / "report.html").read_text()
+    assert asked and set(asked) == {None}
 
 
 def test_porkchop_crew_dose_is_the_same_on_both_backends():
