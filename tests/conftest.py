@@ -2,11 +2,11 @@
 
 import pytest
 
-from zarya.archive import Archive
+from zarya.link.archive import Archive
 from zarya.link.client import LinkClient
 from zarya.link.keys import development_key
+from zarya.sim.board import SimulatedBoard
 from zarya.sim.environment import Environment
-from zarya.sim.process import SimulatedBoard
 
 
 @pytest.fixture
