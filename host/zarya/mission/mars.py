@@ -37,6 +37,7 @@ NAMED_EVENTS = {  # peak absorbed dose rate at 1 au behind shielding (assumed), 
                                    decay_s=8 * HOUR_S),
 }
 EPOCH_2000 = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+BELT_ONSET_S, BELT_DURATION_S = 1800, 5400  # the departure belt transit: 30 min after launch, 1.5 h long
 ALARM_LEVELS = ("NOMINAL", "ELEVATED", "SPE_WATCH", "STORM_SHELTER")  # the radiation monitor's alarm levels
 ALARM_STORM_SHELTER = ALARM_LEVELS.index("STORM_SHELTER")
 ALL_CLEAR_AFTER_S = HOUR_S  # the operator's rule: 1 h below half the shelter threshold
@@ -121,7 +122,8 @@ def build_environment(cfg: MissionConfig, transfer: Transfer, leg_s: float) -> t
     else:
         spes = []
     activity = solar_activity(year_of_jd(transfer.depart_jd))
-    radiation = RadiationEnvironment(solar_activity=activity, spes=spes, belts=[BeltPass(1800, 5400, BELT_DOSE_GY)],
+    belt = BeltPass(BELT_ONSET_S, BELT_DURATION_S, BELT_DOSE_GY)
+    radiation = RadiationEnvironment(solar_activity=activity, spes=spes, belts=[belt],
                                      r_au_of_t=r_au, seed=cfg.seed)
     power = PowerEnvironment(r_au_of_t=r_au, seed=cfg.seed + 1)
     return Environment(radiation, power), spes
