@@ -17,7 +17,7 @@ from zarya.bench.registry import Registry
 from zarya.link.keys import CommandKey
 from zarya.sim.power import SensorFault
 from zarya.sim.radiation import BeltPass, SolarParticleEvent
-from zarya.units import ugy_h_to_gy_s
+from zarya.units import HOUR_S, ugy_h_to_gy_s
 
 ACTIONS = Registry()
 
@@ -75,7 +75,7 @@ def battery_voltage_offset(b: Bench, item: dict) -> None:
 def spe(b: Bench, item: dict) -> None:
     radiation = b.env.radiation
     radiation.spes.append(SolarParticleEvent(radiation.t_s, ugy_h_to_gy_s(item["peak_uGy_h"]), item.get("rise_s", 600),
-                                             item.get("decay_s", 3600)))
+                                             item.get("decay_s", HOUR_S)))
 
 
 @ACTIONS.register("belt_pass", "dose_mgy", "duration_s")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from zarya.cli.progress import progress_bar
 from zarya.errors import UsageError
+from zarya.units import DAY_S
 
 
 def add_parser(sub) -> None:
@@ -35,11 +36,11 @@ def run(args) -> int:
                         Path(args.out or "mission-mars-2026"))
     print("1/4 guidance: choosing the transfer ...", flush=True)
     transfer = pick_transfer(cfg)
-    print(f"    {transfer.tof_s / 86400:.0f}-day transfer, C3 {transfer.c3_km2_s2:.2f} km2/s2", flush=True)
+    print(f"    {transfer.tof_s / DAY_S:.0f}-day transfer, C3 {transfer.c3_km2_s2:.2f} km2/s2", flush=True)
     print("2/4 flying the firmware on the simulated board (lockstep) ...", flush=True)
     with progress_bar("flight") as advance:
         log, truth = fly(cfg, transfer, lambda done, total, note: advance(int(done), int(total)))
-    print(f"    {log.flown_s / 86400:.1f} days flown in {log.wall_s:.0f} s; alarms: {len(log.alarms)}", flush=True)
+    print(f"    {log.flown_s / DAY_S:.1f} days flown in {log.wall_s:.0f} s; alarms: {len(log.alarms)}", flush=True)
     print("3/4 summarising (host re-integration with the C kernels) ...", flush=True)
     summary = summarize(cfg.out_dir, transfer, log, truth, cfg.fast)
     print("4/4 plotting ...", flush=True)

@@ -8,9 +8,11 @@ import math
 import numpy as np
 
 from zarya.cli.progress import progress_bar
+from zarya.dose.crew import window_crew_dose_sv
 from zarya.guidance.api import BODIES
 from zarya.guidance.planner import best_transfers, parse_days, parse_range, parse_step, porkchop_window, transfer
 from zarya.guidance.timescale import date_text, parse_date
+from zarya.units import AU_KM
 
 
 def add_parser(sub) -> None:
@@ -44,7 +46,7 @@ def run_porkchop(args) -> int:
         window = porkchop_window(args.origin, args.target, depart, parse_step(args.step), tof_d=tof, arrive=arrive,
                                  progress=advance)
     best = best_transfers(window)
-    dose_sv = crew_dose_grid(window) if args.dose else None
+    dose_sv = window_crew_dose_sv(window) if args.dose else None
     if dose_sv is not None:
         dose_of = {b.label: float(dose_sv[np.searchsorted(window.grid.depart_jd, b.depart_jd),
                                           np.searchsorted(window.grid.arrive_jd, b.arrive_jd)]) for b in best}
@@ -85,24 +87,8 @@ def run_transfer(args) -> int:
     print(f"  departure C3        {info['c3_km2_s2']:.3f} km2/s2  (v-inf {info['vinf_dep_km_s']:.3f} km/s, "
           f"DLA {info['dla_deg']:.2f} deg)")
     print(f"  arrival v-inf       {info['vinf_arr_km_s']:.3f} km/s")
-    print(f"  transfer orbit      a = {orbit['a_km'] / 149597870.7:.4f} au, e = {orbit['ecc']:.4f}, "
+    print(f"  transfer orbit      a = {orbit['a_km'] / AU_KM:.4f} au, e = {orbit['ecc']:.4f}, "
           f"i = {orbit['inc_deg']:.3f} deg, perihelion {orbit['perihelion_au']:.4f} au, "
           f"aphelion {orbit['aphelion_au']:.4f} au" if math.isfinite(orbit["aphelion_au"]) else "  hyperbolic transfer orbit")
     print("  v-inf at departure  [" + ", ".join(f"{x:.4f}" for x in info["vinf_dep_vector_km_s"]) + "] km/s (ecliptic J2000)")
     return 0
-
-
-def crew_dose_grid(window) -> np.ndarray:
-    """Crew dose equivalent (Sv) per cell of the window (zarya.dose.crew)."""
-    from zarya import backends
-    from zarya.dose.crew import BELT_DOSE_GY, porkchop_crew_dose_sv
-    from zarya.units import AU_KM
-
-    g = backends.guidance()
-    grid = window.grid
-    r_dep = np.array([np.linalg.norm(g.planet_state(grid.origin, jd)[0]) for jd in grid.depart_jd]) / AU_KM
-    r_arr = np.array([np.linalg.norm(g.planet_state(grid.target, jd)[0]) for jd in grid.arrive_jd]) / AU_KM
-    dep, arr = np.meshgrid(grid.depart_jd, grid.arrive_jd, indexing="ij")
-    rd, ra = np.meshgrid(r_dep, r_arr, indexing="ij")
-    dose = porkchop_crew_dose_sv(dep, arr, rd, ra, BELT_DOSE_GY * 1.5)
-    return np.where(window.valid, dose, np.nan)

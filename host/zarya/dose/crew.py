@@ -18,8 +18,9 @@ import math
 
 import numpy as np
 
+from zarya import backends
 from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy_s
-from zarya.units import DAY_S, YEAR_D
+from zarya.units import AU_KM, DAY_S, YEAR_D
 
 RAD_DOSE_EQ_SV_DAY = 1.84e-3
 RAD_ROUND_TRIP_SV = 0.66
@@ -29,6 +30,7 @@ CYCLE_25_MINIMUM_YEAR = 2019.9
 CYCLE_YEARS = 11.0
 JD_2000_JAN_1 = 2451544.5  # 2000-01-01 00:00, the origin of decimal years here
 BELT_DOSE_GY = 1.0e-3  # one trapped-belt transit behind spacecraft shielding (an assumed figure)
+BELT_QUALITY_FACTOR = 1.5  # mean Q of the trapped protons behind shielding (an assumption)
 
 
 def solar_activity(year: float) -> float:
@@ -62,8 +64,6 @@ def porkchop_crew_dose_sv(depart_jd, arrive_jd, r_depart_au, r_arrive_au, belt_d
     arrival (solar-cycle phase and distance) integrated over the time of flight by the dose
     kernel in one call for the whole grid, plus the belt transit.  Cells are laid end to end in
     one series, separated by gaps longer than max_gap_s so nothing is bridged between them."""
-    from zarya import backends
-
     dep = np.asarray(depart_jd, dtype=float).ravel()
     arr = np.asarray(arrive_jd, dtype=float).ravel()
     tof_s = (arr - dep) * DAY_S
@@ -79,3 +79,17 @@ def porkchop_crew_dose_sv(depart_jd, arrive_jd, r_depart_au, r_arrive_au, belt_d
     cum = backends.dose(backend).integrate(t, rate, max_gap_s=1.5 * span).cumulative_gy
     cruise = cum[1::2] - cum[0::2]
     return np.where(valid, cruise + belt_dose_eq_sv, np.nan).reshape(np.shape(depart_jd))
+
+
+def window_crew_dose_sv(window) -> np.ndarray:
+    """Crew dose equivalent (Sv) of every cell of a porkchop window (zarya.guidance.planner.Window):
+    cruise GCR at each end's solar-cycle phase and distance, plus one belt transit; NaN where the
+    window has no transfer."""
+    g = backends.guidance()
+    grid = window.grid
+    r_dep = np.array([np.linalg.norm(g.planet_state(grid.origin, jd)[0]) for jd in grid.depart_jd]) / AU_KM
+    r_arr = np.array([np.linalg.norm(g.planet_state(grid.target, jd)[0]) for jd in grid.arrive_jd]) / AU_KM
+    dep, arr = np.meshgrid(grid.depart_jd, grid.arrive_jd, indexing="ij")
+    rd, ra = np.meshgrid(r_dep, r_arr, indexing="ij")
+    dose = porkchop_crew_dose_sv(dep, arr, rd, ra, BELT_DOSE_GY * BELT_QUALITY_FACTOR)
+    return np.where(window.valid, dose, np.nan)

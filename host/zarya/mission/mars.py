@@ -27,7 +27,7 @@ from zarya.sim.environment import Environment
 from zarya.sim.flight import Flight
 from zarya.sim.power import PowerEnvironment
 from zarya.sim.radiation import BeltPass, RadiationEnvironment, SolarParticleEvent
-from zarya.units import AU_KM, DAY_S, HOUR_S, MU_SUN_KM3_S2
+from zarya.units import AU_KM, DAY_S, HOUR_S, MU_SUN_KM3_S2, YEAR_D
 
 SPE_PER_YEAR = 3.0
 NAMED_EVENTS = {  # peak absorbed dose rate at 1 au behind shielding (assumed), rise, decay
@@ -114,7 +114,7 @@ def build_environment(cfg: MissionConfig, transfer: Transfer, leg_s: float) -> t
     if cfg.spe in NAMED_EVENTS:
         spes = [NAMED_EVENTS[cfg.spe]]
     elif cfg.spe == "random":
-        n = rng.poisson(SPE_PER_YEAR * leg_s / (365.25 * DAY_S))
+        n = rng.poisson(SPE_PER_YEAR * leg_s / (YEAR_D * DAY_S))
         spes = [SolarParticleEvent(onset_s=float(rng.uniform(0.5 * DAY_S, leg_s)),
                                    peak_gy_s=float(rng.lognormal(math.log(150e-6), 1.2)) / HOUR_S,
                                    rise_s=float(rng.uniform(1, 6)) * HOUR_S, decay_s=float(rng.uniform(6, 24)) * HOUR_S)

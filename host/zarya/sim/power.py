@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zarya.units import HOUR_S
+
 # OCV of one NMC cell against SOC, a 14-point table shaped like PyBaMM's ECM example set
 OCV_SOC = np.array([0.0, 0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90, 0.95, 0.98, 1.0])
 OCV_CELL_V = np.array([3.20, 3.45, 3.55, 3.63, 3.68, 3.72, 3.76, 3.82, 3.88, 3.95, 4.05, 4.11, 4.16, 4.19])
@@ -54,7 +56,7 @@ class Battery:
         c1 = self.tau_s / r1
         decay = math.exp(-dt_s / (r1 * c1))
         self.v1 = self.v1 * decay + current_a * r1 * (1 - decay)
-        self.soc = min(1.0, max(0.0, self.soc - current_a * dt_s / 3600 / self.capacity_ah))
+        self.soc = min(1.0, max(0.0, self.soc - current_a * dt_s / HOUR_S / self.capacity_ah))
         return self.ocv_v() - current_a * r0 - self.v1
 
     def charge_limit_a(self) -> float:

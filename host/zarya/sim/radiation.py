@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zarya.dictionary import load as load_dictionary
+from zarya.units import DAY_S, HOUR_S
 
-GCR_RAD_GY_S = 0.48e-3 / 86400  # MSL/RAD cruise, Zeitlin et al. 2013
+GCR_RAD_GY_S = 0.48e-3 / DAY_S  # MSL/RAD cruise, Zeitlin et al. 2013
 GCR_MEAN_Q = 3.82
 SOLAR_ACTIVITY_RAD = 0.7
 RADIAL_GRADIENT_PER_AU = 0.03
@@ -44,8 +45,8 @@ def gcr_dose_rate_gy_s(solar_activity: float = SOLAR_ACTIVITY_RAD, r_au: float =
 class SolarParticleEvent:
     onset_s: float
     peak_gy_s: float  # at 1 au
-    rise_s: float = 3600.0
-    decay_s: float = 12 * 3600.0
+    rise_s: float = HOUR_S
+    decay_s: float = 12 * HOUR_S
 
     def dose_rate_gy_s(self, t_s: float, r_au: float = 1.0) -> float:
         dt = t_s - self.onset_s
