@@ -28,4 +28,9 @@ if sys.platform == "rp2":  # a slot that crashes or hangs before its loop is res
 slot = choose()
 if slot:
     sys.path.insert(0, slot)
-import zarya_app  # noqa: E402,F401  (runs the flight software)
+try:
+    import flight  # noqa: E402,F401  (runs the flight software)
+except ImportError as err:  # a slot built before the entry module was renamed (a rollback target)
+    if "flight" not in str(err):
+        raise
+    import zarya_app  # type: ignore[import-not-found]  # noqa: E402,F401

@@ -1,4 +1,4 @@
-/* Dose-integration kernels; the Python mirror is host/zarya/dose.py and uses
+/* Dose-integration kernels; the Python mirror is host/zarya/dose/mirror.py and uses
  * the same names, argument order and order of floating-point operations, so
  * the two agree to the last bit where libm agrees with Python's math. */
 #include "dose.h"

@@ -1,4 +1,4 @@
-/* Dose-integration kernels: the C side of host/zarya/dose.py.
+/* Dose-integration kernels: the C side of host/zarya/dose/mirror.py.
  *
  * Units: time in s, count rates in counts/s, absorbed dose in Gy, absorbed
  * dose rate in Gy/s, dose equivalent in Sv, LET in keV/um (in water).

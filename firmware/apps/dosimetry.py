@@ -1,5 +1,5 @@
 # Dosimetry formulas for the radiation monitor, in MicroPython.
-# Same names, units and order of operations as host/zarya/dose.py and native/dose.c, so the
+# Same names, units and order of operations as host/zarya/dose/mirror.py and native/dose.c, so the
 # board's running totals agree with the host's re-integration of the downlinked samples.
 # Units: s, counts/s, Gy, Gy/s, Sv, keV/um.
 import math

@@ -3,10 +3,10 @@
 # management, the storm-shelter power mode and the ground watchdog.  Channels and their
 # priority classes are in dictionary.CHANNELS (P0 critical .. P4 comfort).
 import dictionary
+from core import failures
 
 CRITICAL, SAFE, NORMAL, FULL = 0, 1, 2, 3
 NONE, LOW_BATTERY, GROUND_COMMAND, SYSTEM_FAULT = 0, 1, 2, 3
-NOT_ALLOWED = 9
 REPOWER_MS = 400  # wait at least this long before re-powering a tripped channel
 LATCH_ALPHA = 0.7  # current filter: a 4x over-current crosses the limit in one sample
 SOURCES = ("solar", "fission", "bench")
@@ -270,9 +270,9 @@ class PowerManager:
     def cmd_switch(self, args):
         ch, on = args
         if not on and self.priority[ch] <= 1:
-            return NOT_ALLOWED  # life support and critical loads: LOAD_FORCE_OFF (hazardous)
+            return failures.WRONG_MODE  # life support and critical loads: LOAD_FORCE_OFF (hazardous)
         if on and not self.allowed(ch):
-            return NOT_ALLOWED  # e.g. payload in SAFE or in the storm shelter
+            return failures.WRONG_MODE  # e.g. payload in SAFE or in the storm shelter
         self.want[ch] = bool(on)
         self.apply()
         return 0
@@ -290,7 +290,7 @@ class PowerManager:
 
     def cmd_safe_exit(self, args):
         if self.mode == CRITICAL or self.meas.get("battery_v", 0) * 1000 < self.params.get("pwr_safe_mv"):
-            return NOT_ALLOWED
+            return failures.WRONG_MODE
         if self.mode == SAFE:
             self.set_mode(NORMAL, NONE)
             self.apply()

@@ -1,19 +1,18 @@
 # The radiation monitor: GM-tube counts -> dead-time-corrected absorbed dose rate -> dose and
 # dose equivalent, rolling means and totals, storm alarms, sensor health.  The formulas are the
-# host's (host/zarya/dose.py): trapezoid integration of the dose rate, ICRP 60 Q(L) over the LET
+# host's (host/zarya/dose/mirror.py): trapezoid integration of the dose rate, ICRP 60 Q(L) over the LET
 # bins, so the board's total equals the host's re-integration of the downlinked samples.
 import array
 import struct
 
 import dictionary
-from core import store as store_mod
-from dosimetry import NONPARALYZABLE, quality_factor, trapezoid_gy, true_rate
+from apps.dosimetry import NONPARALYZABLE, quality_factor, trapezoid_gy, true_rate
+from core import failures
 
 NOMINAL, ELEVATED, SPE_WATCH, STORM_SHELTER = 0, 1, 2, 3
 OK, FAULT = 0, 1
 STUCK, SATURATED, JUMP, GROUND_RESET = 1, 2, 3, 4
 UGY_H = 1e-6 / 3600.0  # Gy/s per uGy/h
-NOT_ALLOWED = 9
 JUMP_FACTOR = 1e4  # a sample this many times the 1-h mean (and above the shelter level) is not physical
 
 
@@ -56,10 +55,8 @@ class RadiationMonitor:
         self.pending_level = NOMINAL
         self.pending_s = 0
         self.since_persist = 0
-        saved, how = app.store.load("radmon", {"total": 0.0, "total_eq": 0.0, "flagged": 0.0, "level": NOMINAL,
-                                               "background": self.params.get("rad_background_uGy_h")})
-        if how in (store_mod.FROM_BACKUP, store_mod.DEFAULTS):
-            app.corrupt.append((5, 1 if how == store_mod.FROM_BACKUP else 2))
+        saved = app.store.load("radmon", {"total": 0.0, "total_eq": 0.0, "flagged": 0.0, "level": NOMINAL,
+                                          "background": self.params.get("rad_background_uGy_h")})
         self.total_gy = saved["total"]
         self.total_eq_sv = saved["total_eq"]
         self.flagged_gy = saved["flagged"]
@@ -240,7 +237,7 @@ class RadiationMonitor:
         rate = self.mean_1min() / UGY_H
         level = self.level_for(rate)
         if level == STORM_SHELTER:
-            return NOT_ALLOWED
+            return failures.WRONG_MODE
         if self.level == STORM_SHELTER:
             self._set_level(level, rate)
         return 0

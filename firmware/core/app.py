@@ -1,4 +1,4 @@
-# The flight core: wires board, clock, store, link, dispatcher and services, then runs the
+# The flight core: wires board, clock, record store, link, dispatcher and services, then runs the
 # main loop.  Order of work in every pass:
 #   1. clock update from the board ticks
 #   2. link receive; each whole telecommand is verified and run at once
@@ -11,20 +11,18 @@ import gc
 import struct
 
 import dictionary
-from core import auth, packets
+from core import auth, failures, packets
 from core.boot import COMMANDED, BootRecord
 from core.clock import Clock
 from core.dicthash import hash32, trim
 from core.dispatch import Dispatcher
 from core.link import Link
 from core.params import Params
-from core.sched import Scheduler
-from core.store import DEFAULTS, FROM_BACKUP, Store
+from core.records import RecordStore
+from core.tasks import Scheduler
 from core.telemetry import Telemetry
-from core.timesched import TimeSchedule
-from core.tmstore import TmStore
-
-UNKNOWN_HK = 14
+from core.time_schedule import TimeSchedule
+from core.tm_storage import TmStorage
 
 
 class App:
@@ -35,18 +33,16 @@ class App:
         self.board = board
         self.running = True
         self.exit_reason = None
-        self.store = Store(board.storage_root, getattr(board, "flash_write_hook", None))
         self.corrupt = []  # STORE_CORRUPT events raised before telemetry is up
-        self.params = Params(dictionary.PARAMS, self.store, self._corrupt)
-        self.boot = BootRecord(self.store, board.reset_cause(), self._corrupt)
+        self.store = RecordStore(board.storage_root, getattr(board, "flash_write_hook", None), dictionary.STORE_FILES,
+                                 self._corrupt)
+        self.params = Params(dictionary.PARAMS, self.store)
+        self.boot = BootRecord(self.store, board.reset_cause())
         self.clock = Clock(board)
         self.link = Link(board, dictionary.MAX_PACKET)
-        self.tmstore = TmStore(board.storage_root + "tmstore.bin" if not board.storage_root else
-                               board.storage_root + "/tmstore.bin", board.tm_store_slots, packets.tm_time)
-        self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tmstore)
-        seqs, how = self.store.load("replay", {})
-        if how in (FROM_BACKUP, DEFAULTS):
-            self._corrupt(3, 1 if how == FROM_BACKUP else 2)
+        self.tm_storage = TmStorage(self.store.path("tmstore.bin"), board.tm_store_slots, packets.tm_time)
+        self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tm_storage)
+        seqs = self.store.load("replay", {})
         keys = auth.load_keys(board.key_path)
         if not keys or board.accepts_dev_key:
             keys[auth.DEV_KEY_ID] = keys.get(auth.DEV_KEY_ID, auth.DEV_KEY)
@@ -54,8 +50,7 @@ class App:
         self.dispatcher = Dispatcher(dictionary, self.keyring, self.tm, self.clock, self.params,
                                      self._auth_rejected, self._seq_accepted)
         self.schedule = TimeSchedule(self.store, self.dispatcher, self.clock,
-                                     lambda service, subtype: self.tm.event("SCHED_RELEASED", service, subtype),
-                                     self._corrupt)
+                                     lambda service, subtype: self.tm.event("SCHED_RELEASED", service, subtype))
         self.hk_enabled = {s["sid"]: True for s in dictionary.HK}
         self.hk_due = {s["sid"]: 0 for s in dictionary.HK}
         self.hk_providers = {1: self._core_hk}
@@ -103,7 +98,7 @@ class App:
 
     def _hk_enable(self, sid, enabled):
         if sid not in self.hk_enabled:
-            return UNKNOWN_HK
+            return failures.UNKNOWN_HK
         self.hk_enabled[sid] = enabled
         return 0
 
@@ -111,7 +106,7 @@ class App:
         sid, interval = args
         structure = self.tm.hk.get(sid)
         if structure is None or structure["interval_param"] is None:
-            return UNKNOWN_HK
+            return failures.UNKNOWN_HK
         failure = self.params.set(self.params.by_name[structure["interval_param"]]["id"], interval)
         self.hk_due[sid] = self.clock.uptime_s
         return failure
@@ -119,14 +114,14 @@ class App:
     def _hk_report(self, sid):
         provider = self.hk_providers.get(sid)
         if provider is None:
-            return UNKNOWN_HK
+            return failures.UNKNOWN_HK
         self.tm.housekeeping(sid, provider())
         return 0
 
     def _param_get(self, args):
         p = self.params.by_id.get(args[0])
         if p is None:
-            return 11
+            return failures.UNKNOWN_PARAM
         self.tm.send("core", 20, 2, struct.pack(">Hf", args[0], self.params.get(p["name"])))
         return 0
 
@@ -138,7 +133,7 @@ class App:
         return failure
 
     def _replay(self, args):
-        self.tmstore.start_replay(args[0], args[1])
+        self.tm_storage.start_replay(args[0], args[1])
         self.replaying = True
         return 0
 
@@ -160,7 +155,7 @@ class App:
         d = self.dispatcher
         return (self.clock.time_s, self.clock.uptime_s, self.boot.count, d.accepted & 0xFFFF, d.rejected & 0xFFFF,
                 self.link.frames_ok, (self.link.frames_bad + d.malformed) & 0xFFFF, d.crc_errors & 0xFFFF,
-                d.auth_rejects & 0xFFFF, self.tm.sent, self.tmstore.stored, gc.mem_free(),
+                d.auth_rejects & 0xFFFF, self.tm.sent, self.tm_storage.stored, gc.mem_free(),
                 len(self.schedule.entries), min(self.store.faults, 255))
 
     def _housekeeping(self):
@@ -173,7 +168,7 @@ class App:
 
     def _replay_step(self):
         if self.replaying:
-            self.replaying = self.tmstore.replay_step(self.params.get("replay_per_tick"), self.link.send)
+            self.replaying = self.tm_storage.replay_step(self.params.get("replay_per_tick"), self.link.send)
 
     # -- the loop -------------------------------------------------------------------------
     def add_task(self, name, period_ms, fn):

@@ -3,15 +3,12 @@
 # HMAC-SHA256 trailer before the CRC, computed over everything before the trailer.
 import hashlib
 
+from core import failures
+
 # Development key (key id 0): for the simulated board and the bench only.  A flight board
 # is provisioned with keys.bin and refuses key 0 (see KeyRing.flight).
 DEV_KEY_ID = 0
 DEV_KEY = hashlib.sha256(b"zarya development key - not for flight").digest()
-
-OK = 0
-UNKNOWN_KEY = 5  # ST[1] failure codes, as in dictionary.FAILURES
-BAD_MAC = 6
-REPLAY = 7
 
 SEC_HEADER_LEN = 5
 
@@ -57,20 +54,20 @@ class KeyRing:
         self.mac_len = mac_len
 
     def check(self, packet, n_before_crc, key_id, seq):
-        """OK or the failure code for the TC packet[:n_before_crc] (MAC included)."""
+        """0 or the ST[1] failure code for the TC packet[:n_before_crc] (MAC included)."""
         pads = self.pads.get(key_id)
         if pads is None:
-            return UNKNOWN_KEY
+            return failures.UNKNOWN_KEY
         mac_at = n_before_crc - self.mac_len
         expected = _hmac(pads[0], pads[1], memoryview(packet)[:mac_at])
         diff = 0
         for i in range(self.mac_len):
             diff |= expected[i] ^ packet[mac_at + i]
         if diff:
-            return BAD_MAC
+            return failures.BAD_MAC
         if seq <= self.last_seq.get(key_id, -1):
-            return REPLAY
-        return OK
+            return failures.REPLAYED
+        return 0
 
     def accept(self, key_id, seq):
         self.last_seq[key_id] = seq

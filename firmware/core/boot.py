@@ -1,17 +1,13 @@
 # Boot records: boot counter, reset cause, the clean-shutdown flag and the last mode survive
 # resets in the store.  The flag is cleared at every boot and set only by an orderly
 # shutdown, so finding it cleared means the last run ended unplanned (power, hang, crash).
-from core import store as store_mod
-
 POWER_ON, COMMANDED, WATCHDOG, UNKNOWN = 0, 1, 2, 3
 
 
 class BootRecord:
-    def __init__(self, store, board_cause, on_corrupt):
+    def __init__(self, store, board_cause):
         self.store = store
-        rec, how = store.load("boot", {"count": 0, "clean": True, "next_cause": POWER_ON, "mode": 0})
-        if how in (store_mod.FROM_BACKUP, store_mod.DEFAULTS):
-            on_corrupt(2, 1 if how == store_mod.FROM_BACKUP else 2)
+        rec = store.load("boot", {"count": 0, "clean": True, "next_cause": POWER_ON, "mode": 0})
         self.count = rec.get("count", 0) + 1
         self.unclean = not rec.get("clean", True)
         self.cause = COMMANDED if rec.get("next_cause") == COMMANDED else board_cause

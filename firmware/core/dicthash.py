@@ -50,9 +50,9 @@ def hash32(module):
 
 def trim(module):
     """Drop what only ground needs (documentation, failure texts) once the hash is known: on the
-    board the dictionary is otherwise a fifth of the heap."""
+    board the dictionary is otherwise a fifth of the heap.  STORE_FILES stays: the record store
+    names corrupt records by it."""
     for part in ("COMMANDS", "PARAMS", "HK", "EVENTS"):
         for entry in getattr(module, part):
             entry.pop("doc", None)
     module.FAILURES = {}
-    module.STORE_FILES = {}

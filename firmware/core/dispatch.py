@@ -3,17 +3,10 @@
 # A command that fails any check is reported with its failure code and never executed.
 import struct
 
-from core import auth, codec, packets
+from core import auth, codec, failures, packets
 
 DATA_START = packets.PRIMARY_LEN + packets.TC_SEC_LEN  # the security header
 ARGS_START = DATA_START + auth.SEC_HEADER_LEN
-NOT_ARMED = 8
-UNKNOWN_SERVICE = 2
-UNKNOWN_FUNCTION = 13
-MALFORMED = 3
-OUT_OF_RANGE = 4
-UNKNOWN_APID = 1
-EXEC_FAILED = 10
 
 
 class Dispatcher:
@@ -67,11 +60,11 @@ class Dispatcher:
         rid = packets.request_id(buf)
         apid_name = self.apid_names.get(apid)
         if apid_name is None:
-            return self._fail(rid, UNKNOWN_APID)
+            return self._fail(rid, failures.UNKNOWN_APID)
         mac_end = n - packets.CRC_LEN
         args_end = mac_end - self.mac_len
         if args_end < ARGS_START:
-            return self._fail(rid, MALFORMED)
+            return self._fail(rid, failures.BAD_LENGTH)
         if not preauthenticated:
             failure = self.authenticate(buf, n)
             if failure:
@@ -80,29 +73,29 @@ class Dispatcher:
         args_start = ARGS_START
         if service == 8 and subtype == 1:
             if args_end - args_start < 2:
-                return self._fail(rid, MALFORMED)
+                return self._fail(rid, failures.BAD_LENGTH)
             function = buf[args_start] << 8 | buf[args_start + 1]
             args_start += 2
         cmd = self.commands.get((apid_name, service, subtype, function))
         if cmd is None:
-            return self._fail(rid, UNKNOWN_FUNCTION if function is not None else UNKNOWN_SERVICE)
+            return self._fail(rid, failures.UNKNOWN_FUNCTION if function is not None else failures.UNKNOWN_SERVICE)
         args = codec.unpack(cmd["args"], buf, args_start, args_end)
         if args is None:
-            return self._fail(rid, MALFORMED)
+            return self._fail(rid, failures.BAD_LENGTH)
         if codec.out_of_range(cmd["args"], args) >= 0:
-            return self._fail(rid, OUT_OF_RANGE)
+            return self._fail(rid, failures.OUT_OF_RANGE)
         if cmd["hazardous"] and not self._take_arm(service, subtype, function):
-            return self._fail(rid, NOT_ARMED)
+            return self._fail(rid, failures.NOT_ARMED)
         self.accepted += 1
         self._report(1, rid)
         handler = self.handlers.get(cmd["name"])
         if handler is None:
-            return self._report(8, rid, EXEC_FAILED)
+            return self._report(8, rid, failures.EXEC_FAILED)
         self._report(3, rid)
         try:
             failure = handler(args)
         except Exception:  # a failing handler is reported, never fatal to the loop
-            failure = EXEC_FAILED
+            failure = failures.EXEC_FAILED
         self._report(8 if failure else 7, rid, failure)
 
     def authenticate(self, buf, n):

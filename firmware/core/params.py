@@ -1,11 +1,11 @@
 # ST[20] parameters: declared in dictionary.PARAMS, range-checked on every set, persisted.
-from core import store as store_mod
+from core import failures
 
 INTEGER_TYPES = ("u8", "u16", "u32", "i16", "i32")
 
 
 class Params:
-    def __init__(self, table, store, on_corrupt):
+    def __init__(self, table, store):
         self.by_id = {}
         self.by_name = {}
         self.values = {}
@@ -14,9 +14,7 @@ class Params:
             self.by_name[p["name"]] = p
             self.values[p["name"]] = p["default"]
         self.store = store
-        saved, how = store.load("params", {})
-        if how in (store_mod.FROM_BACKUP, store_mod.DEFAULTS):
-            on_corrupt(1, 1 if how == store_mod.FROM_BACKUP else 2)
+        saved = store.load("params", {})
         for key in saved:
             p = self.by_id.get(int(key))
             if p is not None and self.check(p, saved[key]) == 0:
@@ -27,18 +25,16 @@ class Params:
 
     @staticmethod
     def check(p, value):
-        """0 if value fits parameter p, else the ST[1] failure code (4: out of range)."""
-        if p["type"] in INTEGER_TYPES and value != int(value):
-            return 4
-        if not p["min"] <= value <= p["max"]:
-            return 4
+        """0 if value fits parameter p, else the ST[1] failure code failures.OUT_OF_RANGE."""
+        if p["type"] in INTEGER_TYPES and value != int(value) or not p["min"] <= value <= p["max"]:
+            return failures.OUT_OF_RANGE
         return 0
 
     def set(self, param_id, value):
-        """0, or 11 (unknown parameter) / 4 (out of range): nothing changes on failure."""
+        """0, or failures.UNKNOWN_PARAM / failures.OUT_OF_RANGE: nothing changes on failure."""
         p = self.by_id.get(param_id)
         if p is None:
-            return 11
+            return failures.UNKNOWN_PARAM
         failure = self.check(p, value)
         if failure:
             return failure

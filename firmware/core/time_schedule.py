@@ -1,22 +1,18 @@
 # ST[11] time-based schedule: telecommands released at a board time.  An embedded TC is
 # authenticated when it is inserted (its own MAC and anti-replay number) and runs without a
 # second check when released; the schedule is persisted, so it survives a reboot.
-from core import store as store_mod
+from core import failures
 
 CAPACITY = 32
-SCHEDULE_FULL = 12
-MALFORMED = 3
 
 
 class TimeSchedule:
-    def __init__(self, store, dispatcher, clock, on_release, on_corrupt):
+    def __init__(self, store, dispatcher, clock, on_release):
         self.store = store
         self.dispatcher = dispatcher
         self.clock = clock
         self.on_release = on_release
-        saved, how = store.load("sched", [])
-        if how in (store_mod.FROM_BACKUP, store_mod.DEFAULTS):
-            on_corrupt(4, how)
+        saved = store.load("sched", [])
         self.entries = [(int(e[0]), bytes.fromhex(e[1])) for e in saved]
 
     def _save(self):
@@ -25,10 +21,10 @@ class TimeSchedule:
     def insert(self, args):
         release_s, tc = args
         if len(self.entries) >= CAPACITY:
-            return SCHEDULE_FULL
+            return failures.SCHEDULE_FULL
         buf = bytearray(tc)
         if len(buf) < 16:
-            return MALFORMED
+            return failures.BAD_LENGTH
         failure = self.dispatcher.authenticate(buf, len(buf))
         if failure:
             return failure

@@ -9,7 +9,7 @@ SLOT_HEADER = 6
 INDEX_EVERY = 64
 
 
-class TmStore:
+class TmStorage:
     def __init__(self, path, slots, time_of):
         self.path = path
         self.slots = slots

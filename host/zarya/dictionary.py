@@ -1,7 +1,9 @@
 """The command/telemetry dictionary, read from firmware/dictionary.py (the one source of truth).
 
 The file is plain data valid in CPython; it is loaded here as a module, and hashed with the very
-same code the firmware uses (firmware/core/dicthash.py), so board and host cannot disagree.
+same code the firmware uses (firmware/core/dicthash.py), so board and host cannot disagree.  The
+ST[1] failure codes' names come from the firmware too (firmware/core/failures.py):
+`dictionary.failures.REPLAYED`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from zarya.firmware_files import firmware_dir
+from zarya.firmware import firmware_dir
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -26,6 +28,7 @@ def _load(path: Path, name: str) -> ModuleType:
 class Dictionary:
     module: ModuleType
     hash32: int
+    failures: ModuleType  # firmware/core/failures.py: one name per ST[1] failure code
 
     @property
     def version(self) -> str:
@@ -67,4 +70,5 @@ def load(directory: str | None = None) -> Dictionary:
     root = Path(directory) if directory else firmware_dir()
     module = _load(root / "dictionary.py", "zarya_firmware_dictionary")
     dicthash = _load(root / "core" / "dicthash.py", "zarya_firmware_dicthash")
-    return Dictionary(module, dicthash.hash32(module))
+    failures = _load(root / "core" / "failures.py", "zarya_firmware_failures")
+    return Dictionary(module, dicthash.hash32(module), failures)

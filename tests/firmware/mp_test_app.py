@@ -4,6 +4,7 @@ import gc
 import struct
 
 import dictionary
+from core import failures
 from core.app import App
 from mp_helpers import MemBoard, frame, tc, tm_data, tm_header
 
@@ -52,11 +53,11 @@ def test_ping_is_accepted_started_completed_and_answered():
 
 def test_bad_mac_replay_and_unknown_key_are_rejected_with_security_events():
     board, app = boot()
-    assert failure_code(send(board, app, tc(17, 1, auth_seq=5, mac_ok=False))) == 6
+    assert failure_code(send(board, app, tc(17, 1, auth_seq=5, mac_ok=False))) == failures.BAD_MAC
     assert kinds(send(board, app, tc(17, 1, auth_seq=5)))[-1] == (1, 7)
     out = send(board, app, tc(17, 1, auth_seq=5))
-    assert failure_code(out) == 7 and (5, 4) in kinds(out)
-    assert failure_code(send(board, app, tc(17, 1, auth_seq=9, key_id=7))) == 5
+    assert failure_code(out) == failures.REPLAYED and (5, 4) in kinds(out)
+    assert failure_code(send(board, app, tc(17, 1, auth_seq=9, key_id=7))) == failures.UNKNOWN_KEY
     assert app.dispatcher.auth_rejects == 3
 
 
@@ -64,18 +65,18 @@ def test_anti_replay_number_survives_a_reboot():
     board, app = boot()
     send(board, app, tc(17, 1, auth_seq=40))
     board2, app2 = boot()
-    assert failure_code(send(board2, app2, tc(17, 1, auth_seq=40))) == 7
+    assert failure_code(send(board2, app2, tc(17, 1, auth_seq=40))) == failures.REPLAYED
 
 
 def test_hazardous_command_needs_arm_then_fire_within_the_window():
     board, app = boot()
     reset = struct.pack(">H", 2)
-    assert failure_code(send(board, app, tc(8, 1, reset, auth_seq=1))) == 8 and app.running
+    assert failure_code(send(board, app, tc(8, 1, reset, auth_seq=1))) == failures.NOT_ARMED and app.running
     send(board, app, tc(8, 1, struct.pack(">HBBH", 1, 8, 1, 2), auth_seq=2))
     board.ticks += 11000  # arm_window_s is 10 s
     app.step()
     board.frames()
-    assert failure_code(send(board, app, tc(8, 1, reset, auth_seq=3))) == 8 and app.running
+    assert failure_code(send(board, app, tc(8, 1, reset, auth_seq=3))) == failures.NOT_ARMED and app.running
     send(board, app, tc(8, 1, struct.pack(">HBBH", 1, 8, 1, 2), auth_seq=4))
     out = send(board, app, tc(8, 1, reset, auth_seq=5))
     assert kinds(out)[-1] == (1, 7) and not app.running and app.exit_reason == "reset"
@@ -84,17 +85,17 @@ def test_hazardous_command_needs_arm_then_fire_within_the_window():
 def test_out_of_range_parameter_is_rejected_with_a_reason_and_changes_nothing():
     board, app = boot()
     out = send(board, app, tc(20, 3, struct.pack(">Hf", 1, 99.0), auth_seq=2))
-    assert failure_code(out) == 4 and app.params.get("arm_window_s") == 10
+    assert failure_code(out) == failures.OUT_OF_RANGE and app.params.get("arm_window_s") == 10
     out = send(board, app, tc(20, 3, struct.pack(">Hf", 1, 20.0), auth_seq=3))
     assert kinds(out)[-1] == (1, 7) and app.params.get("arm_window_s") == 20
 
 
 def test_malformed_arguments_and_unknown_commands_are_refused():
     board, app = boot()
-    assert failure_code(send(board, app, tc(3, 31, b"\x01", auth_seq=1))) == 3
-    assert failure_code(send(board, app, tc(42, 1, auth_seq=2))) == 2
-    assert failure_code(send(board, app, tc(8, 1, struct.pack(">H", 999), auth_seq=3))) == 13
-    assert failure_code(send(board, app, tc(3, 5, b"\x09", auth_seq=4))) == 14
+    assert failure_code(send(board, app, tc(3, 31, b"\x01", auth_seq=1))) == failures.BAD_LENGTH
+    assert failure_code(send(board, app, tc(42, 1, auth_seq=2))) == failures.UNKNOWN_SERVICE
+    assert failure_code(send(board, app, tc(8, 1, struct.pack(">H", 999), auth_seq=3))) == failures.UNKNOWN_FUNCTION
+    assert failure_code(send(board, app, tc(3, 5, b"\x09", auth_seq=4))) == failures.UNKNOWN_HK
 
 
 def test_garbage_and_oversized_frames_are_counted_and_the_link_recovers():

@@ -2,90 +2,143 @@
 import os
 
 import dictionary
-from core import store as store_mod
+from apps.power import PowerManager
+from apps.radmon import RadiationMonitor
+from core import failures
+from core.app import App
 from core.boot import COMMANDED, POWER_ON, UNKNOWN, BootRecord
 from core.params import Params
-from core.store import Store
+from core.records import DEFAULTS, FROM_BACKUP, RecordStore
+from mp_helpers import MemBoard, events, tm_data, tm_header
+
+FILES = {1: "params", 2: "boot", 9: "x"}
 
 
-def noop(*a):
-    pass
+def watched():
+    """A store that names "x" file 9 and records what it reports as corrupt."""
+    seen = []
+    return RecordStore("", None, FILES, lambda file_id, action: seen.append((file_id, action))), seen
 
 
 def test_save_and_load_round_trip():
-    s = Store()
+    s = RecordStore()
     s.save("x", {"a": 1, "b": [1, 2]})
-    value, how = Store().load("x", {})
-    assert value == {"a": 1, "b": [1, 2]} and how == store_mod.LOADED
+    s2, seen = watched()
+    assert s2.load("x", {}) == {"a": 1, "b": [1, 2]} and seen == [] and s2.faults == 0
 
 
-def test_missing_file_gives_defaults_as_fresh():
-    assert Store().load("nothing", {"d": 1}) == ({"d": 1}, store_mod.FRESH)
+def test_missing_file_gives_defaults_unreported():
+    s, seen = watched()
+    assert s.load("nothing", {"d": 1}) == {"d": 1} and s.load("x", {"d": 2}) == {"d": 2}
+    assert seen == [] and s.faults == 0
 
 
 def test_corrupt_newest_copy_falls_back_to_previous():
-    s = Store()
+    s = RecordStore()
     s.save("x", {"v": 1})
     s.save("x", {"v": 2})
     with open("x", "r+b") as f:
         f.seek(18)
         f.write(b"\xff")
-    s2 = Store()
-    value, how = s2.load("x", {})
-    assert value == {"v": 1} and how == store_mod.FROM_BACKUP and s2.faults == 1
+    s2, seen = watched()
+    assert s2.load("x", {}) == {"v": 1} and seen == [(9, FROM_BACKUP)] and s2.faults == 1
 
 
 def test_write_torn_between_renames_keeps_the_new_copy():
-    s = Store()
+    s = RecordStore()
     s.save("x", {"v": 1})
     s.save("x", {"v": 2})
     os.rename("x", "x.new")  # power lost after "x -> x.bak" and before "x.new -> x"
-    value, how = Store().load("x", {})
-    assert value == {"v": 2} and how == store_mod.FROM_BACKUP
+    s2, seen = watched()
+    assert s2.load("x", {}) == {"v": 2} and seen == [(9, FROM_BACKUP)]
 
 
 def test_truncated_write_of_new_copy_is_ignored():
-    s = Store()
+    s = RecordStore()
     s.save("x", {"v": 1})
     with open("x.new", "wb") as f:
         f.write(b"ZRS1\x00\x00")  # power lost mid-write of the next copy
-    assert Store().load("x", {}) == ({"v": 1}, store_mod.FROM_BACKUP)
+    s2, seen = watched()
+    assert s2.load("x", {}) == {"v": 1} and seen == [(9, FROM_BACKUP)]
 
 
 def test_every_copy_corrupt_gives_defaults():
     with open("x", "wb") as f:
         f.write(b"garbage that is long enough to have a header")
-    assert Store().load("x", {"d": 0}) == ({"d": 0}, store_mod.DEFAULTS)
+    s, seen = watched()
+    assert s.load("x", {"d": 0}) == {"d": 0} and seen == [(9, DEFAULTS)] and s.faults == 1
+
+
+def test_corrupt_record_missing_from_the_table_is_reported_as_file_0():
+    with open("y", "wb") as f:
+        f.write(b"garbage that is long enough to have a header")
+    s, seen = watched()
+    assert s.load("y", {}) == {} and seen == [(0, DEFAULTS)]
+
+
+def test_corrupt_actions_are_the_store_corrupt_event_values():
+    assert (FROM_BACKUP, DEFAULTS) == (1, 2)  # STORE_CORRUPT action: 1 previous copy, 2 defaults
 
 
 def test_params_range_checked_persisted_and_unchanged_on_failure():
-    p = Params(dictionary.PARAMS, Store(), noop)
+    p = Params(dictionary.PARAMS, RecordStore())
     assert p.get("arm_window_s") == 10
     assert p.set(1, 30) == 0
-    assert p.set(1, 61) == 4 and p.get("arm_window_s") == 30
-    assert p.set(1, 5.5) == 4
-    assert p.set(999, 1) == 11
-    assert Params(dictionary.PARAMS, Store(), noop).get("arm_window_s") == 30
+    assert p.set(1, 61) == failures.OUT_OF_RANGE and p.get("arm_window_s") == 30
+    assert p.set(1, 5.5) == failures.OUT_OF_RANGE
+    assert p.set(999, 1) == failures.UNKNOWN_PARAM
+    assert Params(dictionary.PARAMS, RecordStore()).get("arm_window_s") == 30
 
 
 def test_params_exactly_at_limits_are_accepted():
-    p = Params(dictionary.PARAMS, Store(), noop)
+    p = Params(dictionary.PARAMS, RecordStore())
     assert p.set(1, 1) == 0 and p.set(1, 60) == 0
 
 
 def test_corrupt_params_reported_and_defaults_used():
-    seen = []
     with open("params", "wb") as f:
         f.write(b"ZRS1" + bytes(40))
-    p = Params(dictionary.PARAMS, Store(), lambda f, a: seen.append((f, a)))
-    assert seen == [(1, 2)] and p.get("arm_window_s") == 10
+    store, seen = watched()
+    p = Params(dictionary.PARAMS, store)
+    assert seen == [(1, DEFAULTS)] and p.get("arm_window_s") == 10
 
 
 def test_boot_counter_and_unclean_reboot():
-    b1 = BootRecord(Store(), POWER_ON, noop)
+    b1 = BootRecord(RecordStore(), POWER_ON)
     assert b1.count == 1 and not b1.unclean
-    b2 = BootRecord(Store(), POWER_ON, noop)  # no shutdown recorded: power lost or hang
+    b2 = BootRecord(RecordStore(), POWER_ON)  # no shutdown recorded: power lost or hang
     assert b2.count == 2 and b2.unclean and b2.cause == UNKNOWN
     b2.shutdown(COMMANDED)
-    b3 = BootRecord(Store(), POWER_ON, noop)
+    b3 = BootRecord(RecordStore(), POWER_ON)
     assert b3.count == 3 and not b3.unclean and b3.cause == COMMANDED
+
+
+def test_corrupt_records_are_reported_once_each_at_boot_in_load_order():
+    s = RecordStore()
+    s.save("boot", {"count": 4, "clean": True, "next_cause": POWER_ON, "mode": 0})
+    s.save("boot", {"count": 5, "clean": True, "next_cause": POWER_ON, "mode": 0})
+    with open("boot", "r+b") as f:  # the newest copy torn: the previous one is used
+        f.seek(18)
+        f.write(b"\xff")
+    for name in ("params", "replay", "sched", "radmon"):
+        with open(name, "wb") as f:
+            f.write(b"garbage that is long enough to have a header")
+    board = MemBoard()
+    app = App(board)
+    power = PowerManager(app)
+    RadiationMonitor(app, power.on_rad_alarm).start()
+    power.start()
+    app.start()
+    packets = board.frames()
+    reported = [(d[2], d[3]) for d in events(packets, dictionary_event_id("STORE_CORRUPT"))]
+    assert reported == [(1, DEFAULTS), (2, FROM_BACKUP), (3, DEFAULTS), (4, DEFAULTS), (5, DEFAULTS)]
+    kinds = [(tm_header(p)[2], tm_data(p)[1]) for p in packets if tm_header(p)[2] == 5]
+    assert kinds == [(5, dictionary_event_id("BOOT"))] + [(5, dictionary_event_id("STORE_CORRUPT"))] * 5
+    assert app.boot.count == 5 and app.store.faults == 5
+
+
+def dictionary_event_id(name):
+    for e in dictionary.EVENTS:
+        if e["name"] == name:
+            return e["id"]
+    raise KeyError(name)

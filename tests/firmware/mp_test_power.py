@@ -2,6 +2,7 @@
 import struct
 
 from apps import power as pm
+from core import failures
 from mp_helpers import boot_apps, events, frame, run, tc
 
 
@@ -10,7 +11,7 @@ def battery(v, i=0.2):
 
 
 def test_low_voltage_safe_entry_and_exit_under_50_mv_noise_happen_once_each():
-    board, app, _, power = boot_apps(battery(7.6))
+    board, app, _, _ = boot_apps(battery(7.6))
     noise = [0.05, -0.05, 0.03, -0.04, 0.0, 0.05, -0.02]
     state = {"i": 0, "v": 7.6}
 
@@ -70,8 +71,8 @@ def test_payload_on_in_safe_mode_is_rejected_and_changes_nothing():
     run(board, app, 1)
     board.rx.extend(frame(tc(8, 1, struct.pack(">HBB", 20, 5, 1), apid="power", auth_seq=2)))
     packets = run(board, app, 1)
-    failures = [struct.unpack(">H", p[23:25])[0] for p in packets if p[7] == 1 and p[8] == 8]
-    assert power.mode == pm.SAFE and failures == [9] and not power.on[5]
+    codes = [struct.unpack(">H", p[23:25])[0] for p in packets if p[7] == 1 and p[8] == 8]
+    assert power.mode == pm.SAFE and codes == [failures.WRONG_MODE] and not power.on[5]
 
 
 def test_life_support_cannot_be_switched_off_without_arm_then_fire():

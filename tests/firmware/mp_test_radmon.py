@@ -19,7 +19,6 @@ def test_counter_wrap_at_sample_boundary_adds_exactly_the_counts():
     board, app, rad, _ = boot_apps()
     board.count = 65530
     run(board, app, 2, cps=0)
-    total = rad.total_gy
     board.count = 65530
     run(board, app, 1, cps=10, each=None)  # 65530 -> 4 (wrapped): 10 counts in the second
     assert rad.counts == 10 and rad.sensor == rm.OK
@@ -91,5 +90,5 @@ def test_reboot_mid_storm_keeps_the_shelter():
 def test_corrupt_dose_record_is_reported_and_defaults_used():
     with open("radmon", "wb") as f:
         f.write(b"ZRS1" + bytes(30))
-    board, app, rad, _ = boot_apps()
-    assert rad.total_gy == 0.0 and (5, 2) in app.corrupt
+    _, app, rad, _ = boot_apps()
+    assert rad.total_gy == 0.0 and app.corrupt == [(5, 2)]  # the radmon record's file id, defaults used

@@ -27,8 +27,6 @@ from zarya.link.framing import FrameReader, frame
 from zarya.link.keys import CommandKey, development_key
 from zarya.link.packets import SEQ_MODULUS, BadPacketError, Telemetry, build_tc, decode_tm, missing_between, request_id
 
-REPLAYED_SEQ = 7  # ST[1] failure: replayed anti-replay number
-
 
 class LinkError(ZaryaError, RuntimeError):
     pass
@@ -49,6 +47,7 @@ class CommandHandle:
     name: str
     packet: bytes
     request_id: int
+    replayed_code: int  # the ST[1] failure code for a replayed anti-replay number (dictionary.failures.REPLAYED)
     sent_at: float = 0.0
     state: str = "sent"  # sent, accepted, started, completed, failed, duplicate
     failure_code: int = 0
@@ -70,9 +69,9 @@ class CommandHandle:
         if tm.name in ("rejected", "failed"):
             self.failure_code = tm.values.get("failure_code", 0)
             self.failure = tm.values.get("failure", "")
-            if tm.name == "rejected" and self.failure_code == REPLAYED_SEQ and self.accepted_evt.is_set():
+            if tm.name == "rejected" and self.failure_code == self.replayed_code and self.accepted_evt.is_set():
                 return  # our own retry bouncing off after the original was accepted
-            if tm.name == "rejected" and self.failure_code == REPLAYED_SEQ and self.retried:
+            if tm.name == "rejected" and self.failure_code == self.replayed_code and self.retried:
                 self.state = "duplicate"  # the first copy arrived; its reports were lost
                 self.accepted_evt.set()
             else:
@@ -155,8 +154,9 @@ class LinkClient:
             deadline = time.monotonic() + self.identify_timeout_s
             while time.monotonic() < deadline:
                 if handle.state == "failed":
+                    behind = handle.failure_code == handle.replayed_code
                     hint = (f" (this host's anti-replay counter, {self.key.counter_path}, is behind the board's: "
-                            "another host commanded it with this key)") if handle.failure_code == REPLAYED_SEQ else ""
+                            "another host commanded it with this key)") if behind else ""
                     raise LinkError(f"the board refused IDENTIFY: {handle.failure}{hint}")
                 try:
                     tm = inbox.get(timeout=0.1)
@@ -270,7 +270,7 @@ class LinkClient:
         with self.write_lock:
             packet = build_tc(self.dictionary, self.key, name, args, self.tc_seq, self.key.next_seq())
             self.tc_seq = (self.tc_seq + 1) % SEQ_MODULUS
-            handle = CommandHandle(name, packet, request_id(packet))
+            handle = CommandHandle(name, packet, request_id(packet), self.dictionary.failures.REPLAYED)
             self.pending[handle.request_id] = handle
             self._write(packet)
             handle.sent_at = time.monotonic()

@@ -10,8 +10,8 @@ import pytest
 
 from zarya.flash import FlashError, build, flash, rollback, verify
 from zarya.link.keys import development_key
+from zarya.sim.board import SimulatedBoard
 from zarya.sim.environment import Environment
-from zarya.sim.process import SimulatedBoard
 
 FIRMWARE = Path(__file__).resolve().parents[3] / "firmware"
 
@@ -35,7 +35,7 @@ def firmware_copy(tmp_path, version=None, broken=None) -> Path:
         text = (src / "dictionary.py").read_text().replace('VERSION = "0.1.0"', f'VERSION = "{version}"')
         (src / "dictionary.py").write_text(text)
     if broken:
-        (src / "zarya_app.py").write_text(broken)
+        (src / "flight.py").write_text(broken)
     return src
 
 

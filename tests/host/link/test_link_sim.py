@@ -1,5 +1,7 @@
 """The link client against the firmware on the simulated board, over a real pseudo-terminal."""
 
+import dataclasses
+
 import pytest
 
 from zarya.dictionary import load
@@ -91,6 +93,6 @@ def test_link_cut_and_restored_leaves_no_archive_gap(link, board):
 
 def test_mismatched_dictionary_is_refused(board, tmp_path, monkeypatch):
     d = load()
-    wrong = type(d)(d.module, d.hash32 ^ 1)
+    wrong = dataclasses.replace(d, hash32=d.hash32 ^ 1)
     with pytest.raises(DictionaryMismatchError, match="differs from the host"):
         LinkClient(board.port, dictionary=wrong, key=development_key(tmp_path)).connect()
