@@ -3,6 +3,7 @@
  * of operations. */
 #include "guidance.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #ifdef _OPENMP
@@ -235,10 +236,20 @@ int propagate_kepler(const double *r0_km, const double *v0_km_s, double dt_s,
     if (fabs(alpha) * chi * chi > zmax)
         chi = copysign(sqrt(zmax / fabs(alpha)), chi);
     /* Laguerre-Conway iteration (n = 5) on the universal Kepler equation; chi is
-     * kept where |alpha| chi^2 <= zmax so cosh and sinh never overflow. */
+     * kept where |alpha| chi^2 <= zmax so cosh and sinh never overflow.  Stop
+     * tests on the residual F, in ulps of its scale (the sum of the magnitudes
+     * of its terms): converged when |F| is within residual_ulps of it, or when
+     * the step has stopped shrinking (rounding noise decides it) and |F| is
+     * within noise_ulps.  Rounding in the Stumpff functions just past |z| = 0.1
+     * leaves up to ~16 ulps of noise in F; where a step grows far from the
+     * root (seen in test_kepler_reference's sweeps), |F| is 2^42 ulps or more.
+     * A test on the step alone never passes when the noise in F moves chi by
+     * more than its tolerance. */
+    const double residual_ulps = 4.0, noise_ulps = 1024.0;
     double c = 0.0, s = 0.0, u0 = 1.0, u1 = 0.0, u2 = 0.0, u3 = 0.0;
+    double last = INFINITY;
     int converged = 0;
-    for (int it = 0; it < 100 && !converged; it++) {
+    for (int it = 0; it < 100; it++) {
         double z = alpha * chi * chi;
         stumpff(z, &c, &s);
         u2 = chi * chi * c;
@@ -246,14 +257,23 @@ int propagate_kepler(const double *r0_km, const double *v0_km_s, double dt_s,
         u1 = chi * (1.0 - z * s);
         u0 = 1.0 - z * c;
         double F = r0 * u1 + sigma0 * u2 + u3 - sqmu * dt_s;
+        double scale = fabs(r0 * u1) + fabs(sigma0 * u2) + fabs(u3) + fabs(sqmu * dt_s);
+        if (fabs(F) <= residual_ulps * DBL_EPSILON * scale) {
+            converged = 1;
+            break;
+        }
         double dF = r0 * u0 + sigma0 * u1 + u2;
         double ddF = (1.0 - alpha * r0) * u1 + sigma0 * u0;
         double disc = sqrt(fabs(16.0 * dF * dF - 20.0 * F * ddF));
         double dchi = 5.0 * F / (dF + copysign(disc, dF));
+        if (fabs(dchi) >= last && fabs(F) <= noise_ulps * DBL_EPSILON * scale) {
+            converged = 1;
+            break;
+        }
+        last = fabs(dchi);
         chi -= dchi;
         if (fabs(alpha) * chi * chi > zmax)
             chi = copysign(sqrt(zmax / fabs(alpha)), chi);
-        converged = fabs(dchi) <= 1e-13 * fmax(1.0, fabs(chi));
     }
     if (!converged)
         return ZR_GNOCONVERGE;

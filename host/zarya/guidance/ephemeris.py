@@ -2,11 +2,29 @@
 
 Source: E. M. Standish, "Keplerian Elements for Approximate Positions of the Major Planets",
 JPL Solar System Dynamics (https://ssd.jpl.nasa.gov/planets/approx_pos.html), Table 1, valid
-1800 AD - 2050 AD, mean ecliptic and equinox of J2000.  Stated accuracy over that interval
-(heliocentric, worst case): Mercury 15", Venus 20", Earth-Moon barycentre 20" in longitude
-(6000 km in distance), Mars 40" (25000 km), Jupiter 400" (600000 km), Saturn 600" (1.5e6 km),
-Uranus 50", Neptune 10".  "earth" is the Earth-Moon barycentre (within about 4700 km of Earth).
-Velocities are the two-body velocities on the osculating ellipse, with the table's mean motion.
+1800 AD - 2050 AD, mean ecliptic and equinox of J2000.  Table 1 has no perturbation terms (the
+b, c, s, f terms for Jupiter..Neptune belong to the 3000 BC - 3000 AD fit of Tables 2a/2b).
+"earth" is the Earth-Moon barycentre (within about 4700 km of Earth).  Velocities are the
+two-body velocities on the osculating ellipse, with the table's mean motion.
+
+Accuracy.  Standish states, as worst cases over 1800-2050: Mercury 15", Venus 20", Earth-Moon
+barycentre 20", Mars 40", Jupiter 400", Saturn 600", Uranus 50", Neptune 10" (longitude), and
+1000, 4000, 6000, 25000, 6e5, 1.5e6, 1e6, 2e5 km (distance).  Measured here against JPL DE421,
+1900-2049, sampled daily (tests/host/guidance/test_ephemeris_de421.py), the worst heliocentric
+errors are larger:
+
+                 direction  longitude  latitude   distance
+    Mercury         32"        32"       3.9"     2.1e3 km  (3.8e-5 relative)
+    Venus           28"        28"       1.7"     6.2e3 km  (5.7e-5)
+    Earth-Moon      23"        23"       4.3"     7.8e3 km  (5.2e-5)
+    Mars           101"       101"       2.8"    3.84e4 km  (1.9e-4)
+    Jupiter        516"       516"        11"    6.41e5 km  (8.4e-4)
+    Saturn         739"       739"        30"    2.81e6 km  (1.9e-3)
+    Uranus         113"       113"       3.8"    1.55e6 km  (5.3e-4)
+    Neptune         60"        60"       1.6"    1.61e6 km  (3.5e-4)
+
+The error is almost all along the orbit, and periodic (years to decades): the planets' mutual
+perturbations, which mean elements with linear rates do not follow.
 """
 
 from __future__ import annotations
