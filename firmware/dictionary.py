@@ -180,7 +180,7 @@ HK = (
     {"sid": 3, "name": "rad_sample", "apid": "radmon", "interval_param": None,
      "fields": (
          ("t_s", "u32", "s"), ("t_ms", "u16", "ms"), ("dose_rate_gy_s", "f32", "Gy/s"), ("quality", "f32", ""),
-         ("counts", "u16", ""), ("sensor_state", "u8", ""), ("dose_total_gy", "f32", "Gy"),
+         ("counts", "u32", ""), ("sensor_state", "u8", ""), ("dose_total_gy", "f32", "Gy"),
      )},
     {"sid": 4, "name": "power", "apid": "power", "interval_param": "hk_pwr_interval_s",
      "fields": (

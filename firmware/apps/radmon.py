@@ -2,6 +2,18 @@
 # dose equivalent, rolling means and totals, storm alarms, sensor health.  The formulas are the
 # host's (host/zarya/dose/mirror.py): trapezoid integration of the dose rate, ICRP 60 Q(L) over the LET
 # bins, so the board's total equals the host's re-integration of the downlinked samples.
+#
+# Two tasks.  Every COUNT_PERIOD_MS the counter is read (32 bits, wraps and resets detected) and
+# its counts are dead-time corrected over that short interval, so a rate that changes within a
+# long sample period is still corrected at its own level; the LET spectrum is accumulated too.
+# Every rad_sample_s the corrected counts become the sample's dose rate.  The tube is saturated
+# when the measured rate m gives m * tau >= SATURATION_BUSY: the rate is then a lower bound
+# (corrected at the saturation limit), flagged, and its dose kept apart from the total.
+# The mean quality factor is the dose-weighted mean Q(L) of the LET spectrum (ICRP 60), taken
+# over the particles of Q_DOSE_GY of absorbed dose: about an hour of deep-space background, a
+# second in a large storm.  A ratio over so many particles, not over one sample's few, which
+# would weight the rare high-LET particles by count instead of by dose; and over dose, not time,
+# so that a storm's low-LET protons set Q within seconds of its onset.
 import array
 import struct
 
@@ -13,7 +25,13 @@ NOMINAL, ELEVATED, SPE_WATCH, STORM_SHELTER = 0, 1, 2, 3
 OK, FAULT = 0, 1
 STUCK, SATURATED, JUMP, GROUND_RESET = 1, 2, 3, 4
 UGY_H = 1e-6 / 3600.0  # Gy/s per uGy/h
-JUMP_FACTOR = 1e4  # a sample this many times the 1-h mean (and above the shelter level) is not physical
+COUNTER_MASK = 0xFFFFFFFF  # the pulse counter is 32 bits
+COUNTER_HALF = 0x80000000  # a step back of more than this is a counter reset, not a wrap
+COUNT_PERIOD_MS = 1000  # dead-time correction interval
+SATURATION_BUSY = 0.8  # m * tau at which the tube counts as saturated (non-paralyzable model)
+Q_DOSE_GY = 20e-6  # absorbed dose whose LET spectrum gives each mean quality factor
+JUMP_FACTOR = 1e4  # a sample this many times the 1-h mean (and above the shelter level) ...
+JUMP_WITHIN_S = 60  # ... within a minute is not physical (over an hour, a large SPE can rise that much)
 
 
 def zeros(n):
@@ -36,9 +54,15 @@ class RadiationMonitor:
         self.last_let = None
         self.last_counter = None
         self.last_ticks = 0
+        self.true_counts = 0.0  # dead-time-corrected counts since the last sample
+        self.raw_counts = 0  # counted pulses since the last sample
+        self.counted_s = 0.0  # time they were counted over (s)
+        self.saturated = False  # the tube saturated at some point since the last sample
+        self.let_dose = 0.0  # LET spectrum since the last quality update: sum of n * L
+        self.let_dose_eq = 0.0  # ... and of n * L * Q(L)
+        self.q_dose_gy = 0.0  # absorbed dose counted meanwhile
         self.rate_gy_s = 0.0
         self.have_rate = False
-        self.quality = 1.0
         self.counts = 0
         self.sensor = OK
         self.fault_reason = 0
@@ -54,14 +78,15 @@ class RadiationMonitor:
         self.level = NOMINAL
         self.pending_level = NOMINAL
         self.pending_s = 0
-        self.since_persist = 0
+        self.since_persist = 0.0
         saved = app.store.load("radmon", {"total": 0.0, "total_eq": 0.0, "flagged": 0.0, "level": NOMINAL,
-                                          "background": self.params.get("rad_background_uGy_h")})
+                                          "background": self.params.get("rad_background_uGy_h"), "q": 1.0})
         self.total_gy = saved["total"]
         self.total_eq_sv = saved["total_eq"]
         self.flagged_gy = saved["flagged"]
         self.level = saved["level"]  # STORM_SHELTER survives a reboot: only ground clears it
         self.background = saved["background"]
+        self.quality = saved.get("q", 1.0)  # the last interval's mean Q, until a new interval completes
         self.sample_buf = bytearray(32)
         d = app.dispatcher
         d.register("RAD_ALL_CLEAR", self.all_clear)
@@ -70,13 +95,14 @@ class RadiationMonitor:
         app.hk_providers[2] = self.housekeeping
 
     def start(self):
+        self.app.add_task("radmon-count", COUNT_PERIOD_MS, self.count)
         self.task = self.app.add_task("radmon", 1000 * self.params.get("rad_sample_s"), self.sample)
         if self.level == STORM_SHELTER:
             self.on_alarm(self.level)
 
-    # -- the 1 Hz (rad_sample_s) sample ------------------------------------------------------
-    def sample(self):
-        self.task.period_ms = 1000 * self.params.get("rad_sample_s")
+    # -- counting (every COUNT_PERIOD_MS) and the rad_sample_s sample -------------------------
+    def count(self):
+        """Read the counter and the LET spectrum; accumulate dead-time-corrected counts."""
         board = self.board
         now = self.app.clock.last_ticks
         counter = board.counter()
@@ -87,17 +113,36 @@ class RadiationMonitor:
         dt_s = board.ticks_diff(now, self.last_ticks) / 1000
         if dt_s <= 0:
             return
-        delta = (counter - self.last_counter) & 0xFFFF  # the hardware counter wraps at 16 bits
+        delta = (counter - self.last_counter) & COUNTER_MASK
+        if delta >= COUNTER_HALF:  # stepped back by more than a wrap can: the counter restarted from 0
+            delta = counter
         self.last_counter, self.last_ticks = counter, now
-        self.counts = delta
+        tau = self.params.get("rad_dead_time_s")
+        m_cps = delta / dt_s
+        if m_cps * tau >= SATURATION_BUSY:
+            self.saturated = True
+            m_cps = SATURATION_BUSY / tau  # what the tube can tell: at least the rate at its limit
+        true_counts = true_rate(m_cps, tau, NONPARALYZABLE) * dt_s
+        self.true_counts += true_counts
+        self.raw_counts += delta
+        self.counted_s += dt_s
+        self.q_dose_gy += true_counts * self.params.get("rad_gy_per_count")
         self._update_quality(board.let_histogram())
-        n_cps = true_rate(delta / dt_s, self.params.get("rad_dead_time_s"), NONPARALYZABLE)
+
+    def sample(self):
+        self.task.period_ms = 1000 * self.params.get("rad_sample_s")
+        dt_s = self.counted_s
+        if dt_s <= 0:
+            return
+        delta = self.raw_counts
+        self.counts = delta
+        rate = self.true_counts / dt_s * self.params.get("rad_gy_per_count")
+        saturated = self.saturated
+        self.true_counts, self.raw_counts, self.counted_s, self.saturated = 0.0, 0, 0.0, False
         prev_rate = self.rate_gy_s
-        if n_cps is None:
-            self._set_sensor(FAULT, SATURATED)
-            rate = prev_rate
+        if saturated:
+            self._set_sensor(FAULT, SATURATED)  # the rate is a lower bound, its dose flagged
         else:
-            rate = n_cps * self.params.get("rad_gy_per_count")
             self._check_health(delta, dt_s, rate)
         # downlinked as f32: integrate exactly what the host will re-integrate
         struct.pack_into(">f", self.sample_buf, 0, rate)
@@ -119,33 +164,34 @@ class RadiationMonitor:
             self.persist()
 
     def _update_quality(self, let):
+        """Add the LET counts since the last read; once Q_DOSE_GY has been absorbed, their
+        dose-weighted mean Q becomes the quality factor."""
         if not let or len(let) != len(self.let_mid) or self.last_let is None or len(self.last_let) != len(let):
             self.last_let = list(let) if let else None
             return
-        dose = 0.0
-        dose_eq = 0.0
         for i in range(len(let)):
-            n = (let[i] - self.last_let[i]) & 0xFFFFFFFF
-            d = n * self.let_mid[i]
-            dose += d
-            dose_eq += d * self.let_q[i]
+            d = ((let[i] - self.last_let[i]) & COUNTER_MASK) * self.let_mid[i]
+            self.let_dose += d
+            self.let_dose_eq += d * self.let_q[i]
             self.last_let[i] = let[i]
-        if dose > 0:
-            self.quality = dose_eq / dose
+        if self.q_dose_gy >= Q_DOSE_GY and self.let_dose > 0:
+            self.quality = self.let_dose_eq / self.let_dose
+            self.let_dose = self.let_dose_eq = self.q_dose_gy = 0.0
 
     def _check_health(self, delta, dt_s, rate):
         expected = self.background * UGY_H / self.params.get("rad_gy_per_count") * dt_s
         self.zero_s = self.zero_s + dt_s if delta == 0 and expected > 0 else 0
         if self.zero_s >= self.params.get("rad_stuck_s") and expected * self.zero_s / dt_s >= 20:
             self._set_sensor(FAULT, STUCK)
-        elif rate > self.params.get("rad_shelter_uGy_h") * UGY_H and \
+        elif dt_s <= JUMP_WITHIN_S and rate > self.params.get("rad_shelter_uGy_h") * UGY_H and \
                 rate > JUMP_FACTOR * max(self.mean_1h(), self.background * UGY_H):
             self._set_sensor(FAULT, JUMP)
         elif self.sensor == FAULT and self.fault_reason in (STUCK, SATURATED) and delta > 0:
             self._set_sensor(OK, self.fault_reason)
 
     def _set_sensor(self, state, reason):
-        if state != self.sensor:
+        """A change of state is an event; so is a new fault reason (saturation is always told)."""
+        if state != self.sensor or (state == FAULT and reason != self.fault_reason):
             self.sensor = state
             self.fault_reason = reason if state == FAULT else 0
             self.app.tm.event("RAD_SENSOR", state, reason)
@@ -257,14 +303,14 @@ class RadiationMonitor:
         return 0
 
     def persist(self):
-        self.since_persist = 0
+        self.since_persist = 0.0
         self.app.store.save("radmon", {"total": self.total_gy, "total_eq": self.total_eq_sv, "flagged": self.flagged_gy,
-                                       "level": self.level, "background": self.background})
+                                       "level": self.level, "background": self.background, "q": self.quality})
 
     # -- telemetry ---------------------------------------------------------------------------
     def _downlink_sample(self):
         clock = self.app.clock
-        self.app.tm.housekeeping(3, (clock.time_s, clock.ms, self.rate_gy_s, self.quality, self.counts & 0xFFFF,
+        self.app.tm.housekeeping(3, (clock.time_s, clock.ms, self.rate_gy_s, self.quality, self.counts,
                                      self.sensor, self.total_gy))
 
     def housekeeping(self):

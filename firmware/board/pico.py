@@ -1,6 +1,7 @@
 # The Raspberry Pi Pico (RP2040) board.  USB CDC is the serial line: Ctrl-C is disabled so
 # binary frames are never taken for an interrupt (ENTER_MAINTENANCE restores it).  The GM tube
-# feeds a pin-interrupt counter that wraps at 16 bits like a hardware counter; INA219 current
+# feeds a pin-interrupt counter, read out into a 32-bit pulse count (the interrupt only adds
+# to a small integer, so it never allocates; the 32-bit total grows at read time); INA219 current
 # and voltage monitors sit on I2C0; load switches are GPIO outputs; the hardware watchdog runs
 # at 8 s (RP2040 limit 8.388 s) and is fed only by the main loop.
 import struct
@@ -26,7 +27,8 @@ class PicoBoard(StdioSerial):
     def __init__(self):
         micropython.kbd_intr(-1)
         StdioSerial.__init__(self)
-        self.count = 0
+        self.pulses = 0  # since the last read, counted by the interrupt
+        self.count = 0  # the 32-bit total
         self.counter_pin = machine.Pin(COUNTER_PIN, machine.Pin.IN)
         self.counter_pin.irq(self._pulse, machine.Pin.IRQ_RISING)
         self.switch_pins = [machine.Pin(p, machine.Pin.OUT, value=0) for p in SWITCH_PINS]
@@ -35,7 +37,7 @@ class PicoBoard(StdioSerial):
         self.wdt = None
 
     def _pulse(self, pin):
-        self.count = (self.count + 1) & 0xFFFF
+        self.pulses += 1
 
     # time
     @staticmethod
@@ -68,6 +70,10 @@ class PicoBoard(StdioSerial):
             return default
 
     def counter(self):
+        state = machine.disable_irq()
+        pulses, self.pulses = self.pulses, 0
+        machine.enable_irq(state)
+        self.count = (self.count + pulses) & 0xFFFFFFFF
         return self.count
 
     @staticmethod

@@ -149,7 +149,7 @@ def run(board, app, seconds, step_ms=100, cps=0.0, each=None):
         acc += cps * step_ms / 1000
         whole = int(acc)
         acc -= whole
-        board.count = (board.count + whole) & 0xFFFF
+        board.count = (board.count + whole) & 0xFFFFFFFF
         if each:
             each(board)
         app.step()

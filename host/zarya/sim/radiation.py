@@ -146,7 +146,7 @@ class RadiationEnvironment:
             counts = 0
         elif self.fail_mode == "saturate":
             counts = int(dt_s / self.dead_time_s)
-        self.counter = (self.counter + counts) & 0xFFFF
+        self.counter = (self.counter + counts) & 0xFFFFFFFF  # the board's 32-bit pulse counter
         spectrum_gy = gcr_gy * self.gcr_shape + burst_gy * self.spe_shape
         events = self.rng.poisson(spectrum_gy / LET_MID_KEV_UM * self.let_events_scale).astype(int).tolist()
         self.let_counters = [(c + e) & 0xFFFFFFFF for c, e in zip(self.let_counters, events, strict=True)]
