@@ -45,7 +45,7 @@ def run(args) -> int:
     summary = summarize(cfg.out_dir, transfer, log, truth, cfg.fast)
     print("4/4 plotting ...", flush=True)
     report = write_html(cfg.out_dir, summary, plots(cfg.out_dir, transfer, summary))
-    print(f"crew dose: leg {summary['leg_dose_equivalent_sv'] * 1e3:.0f} mSv, round trip "
+    print(f"crew dose: leg {summary['leg_dose_equivalent_sv'] * 1e3:.0f} mSv, both cruises (no surface stay) "
           f"{summary['round_trip_dose_equivalent_sv'] * 1e3:.0f} mSv "
           f"({100 * summary['round_trip_fraction_of_career_limit']:.0f} % of the 600 mSv career limit); "
           f"board vs host dose differ by {summary['board_host_relative_difference']:.1e}")

@@ -2,7 +2,9 @@
 
 Sources (cited in the report):
 - MSL/RAD cruise: 0.48 mGy/day absorbed, 1.84 mSv/day dose equivalent; 0.66 +- 0.12 Sv for the
-  shortest round trip, 180 days each way (Zeitlin et al., Science 340:1080, 2013).
+  two cruises of the shortest round trip, 180 days each way, no surface stay (Zeitlin et al.,
+  Science 340:1080, 2013).  With a 500-day surface stay at the RAD surface rate (0.64 mSv/day,
+  Hassler et al., Science 343, 2014): about 1.01 Sv.
 - GCR dose rates are about 2x higher at solar minimum than at maximum; RAD flew near a weak
   maximum (REFERENCE.md; Guo et al. 2015).
 - NASA-STD-3001 Vol. 1: career effective dose limit 600 mSv; 30-day limit for blood-forming
@@ -23,7 +25,7 @@ from zarya.sim.radiation import GCR_MEAN_Q, SOLAR_ACTIVITY_RAD, gcr_dose_rate_gy
 from zarya.units import AU_KM, DAY_S, YEAR_D
 
 RAD_DOSE_EQ_SV_DAY = 1.84e-3
-RAD_ROUND_TRIP_SV = 0.66
+RAD_ROUND_TRIP_SV = 0.66  # the two 180-day cruises only (Zeitlin et al. 2013)
 CAREER_LIMIT_SV = 0.600
 BFO_30DAY_LIMIT_GY_EQ = 0.250
 CYCLE_25_MINIMUM_YEAR = 2019.9
@@ -45,7 +47,7 @@ def year_of_jd(jd: float) -> float:
 
 
 def rad_cruise_check(days: float = 360.0) -> float:
-    """Dose equivalent (Sv) of `days` at the RAD-measured rate: 0.66 Sv for 360 days."""
+    """Dose equivalent (Sv) of `days` of cruise at the RAD-measured rate: 0.66 Sv for the 2 x 180 days."""
     return RAD_DOSE_EQ_SV_DAY * days
 
 

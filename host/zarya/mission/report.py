@@ -31,7 +31,8 @@ ASSUMPTIONS = [
     "Power: 2S2P 18650 NMC pack, one-RC model (REFERENCE.md); solar array 30 W at 1 au scaled by 1/r^2.",
     "Limits: NASA-STD-3001 Vol. 1 career effective dose 600 mSv; 30-day blood-forming-organ limit 250 mGy-Eq "
     "(compared here with the dose equivalent, a conservative stand-in).",
-    "Round trip: twice this leg's dose equivalent (return leg assumed alike; surface stay not included).",
+    "Both cruises: twice this leg's dose equivalent (return leg assumed alike). Not a round trip: the surface stay "
+    "is not included (at the MSL/RAD surface rate, 0.64 mSv/day, Hassler et al. 2014, a 500-day stay adds about 320 mSv).",
 ]
 
 
@@ -250,7 +251,7 @@ def write_html(out_dir: Path, summary: dict, paths: dict[str, Path]) -> Path:
         ("Dose equivalent flown", f"{s['dose_equivalent_flown_sv'] * 1e3:.2f} mSv (mean Q {s['mean_quality_factor']:.2f})"),
         ("Cruise rate (last day)", f"{s['cruise_rate_msv_day']:.2f} mSv/day (MSL/RAD measured {s['rad_reference_msv_day']:.2f})"),
         ("Leg dose equivalent", f"{s['leg_dose_equivalent_sv'] * 1e3:.0f} mSv"),
-        ("Round trip (projected)", f"{s['round_trip_dose_equivalent_sv'] * 1e3:.0f} mSv = "
+        ("Both cruises (projected, no surface stay)", f"{s['round_trip_dose_equivalent_sv'] * 1e3:.0f} mSv = "
                                    f"{100 * s['round_trip_fraction_of_career_limit']:.0f} % of the 600 mSv career limit"),
         ("Worst 30 days", f"{s['max_30day_dose_equivalent_sv'] * 1e3:.1f} mSv (BFO limit 250 mGy-Eq)"),
         ("Storm shelter", f"{s['time_in_storm_shelter_h']:.1f} h; all-clears sent: {s['all_clears']}"),
