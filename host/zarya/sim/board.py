@@ -12,7 +12,10 @@ side channel of firmware/board/sim.py), one exchange per main-loop pass:
 - paced: `run_paced(speed)` advances virtual time at `speed` times real time.
 
 The bench holds the watchdog contract of the RP2040 (8.388 s): if the board stops feeding it,
-or stops answering (a hang), the VM is killed and restarted with reset cause "watchdog".
+or stops answering (a hang), the VM is killed and restarted with reset cause "watchdog".  It also
+holds the supply: when the modelled bus collapses (an empty pack with nothing else to carry the
+loads) below BROWNOUT_V the board loses power, its load switches fall open, and it boots again
+from power-on once the bus is back above POWER_GOOD_V.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ MAX_SILENT_BOOTS = 6  # boots that hang before the side channel comes up, before
 EXIT_RESET, EXIT_MAINTENANCE, EXIT_BENCH_GONE = 3, 4, 5
 MAX_HELD = 4 << 20  # bytes the relay holds for a client that is not reading
 CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
+BROWNOUT_V = 3.0  # below this bus voltage the board's regulator drops out: the board is off ...
+POWER_GOOD_V = 3.3  # ... until the bus is back above this, when it boots from power-on
 
 
 class SimError(ZaryaError, RuntimeError):
@@ -156,6 +161,7 @@ class SimulatedBoard:
         self.lock = threading.RLock()
         self.pending: dict = {}
         self.hang_next = False
+        self.unpowered = False  # the bus collapsed: no board until it recovers
         self.eof = False
         self.booting = False
         self.repl: subprocess.Popen | None = None
@@ -294,11 +300,21 @@ class SimulatedBoard:
     def step(self, dt_ms: int) -> dict:
         """One exchange: advance the board by dt_ms and let it run one main-loop pass."""
         with self.lock:
+            if self.unpowered:
+                return self._unpowered_step(dt_ms)
             if self.in_repl.is_set() or self.conn is None:
                 return self.last_reply  # in the REPL (maintenance) board time stands still
             sensors = {}
             if self.environment is not None:
                 sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
+                if self.environment.power.bus_v < BROWNOUT_V:
+                    self.virtual_ms += dt_ms
+                    self.log.brownouts.append((self.virtual_ms / 1000, "bus collapsed"))
+                    self.log.exits.append((self.virtual_ms / 1000, -9))
+                    self._kill()
+                    self.unpowered = True
+                    self.last_reply = {**self.last_reply, "switches": {}}  # every load switch falls open
+                    return self.last_reply
             message = {"dt_ms": dt_ms, **sensors, **self.pending}
             self.pending = {}
             if self.hang_next:
@@ -323,6 +339,15 @@ class SimulatedBoard:
             if (reply["ticks"] - reply["fed"]) % (1 << 30) > WATCHDOG_MS:  # ticks wrap at 2^30 ms
                 return self._watchdog_reset()
             return reply
+
+    def _unpowered_step(self, dt_ms: int) -> dict:
+        """The board is off: the environment goes on with every load off, until the bus recovers."""
+        self.environment.step(dt_ms / 1000, {})
+        self.virtual_ms += dt_ms
+        if self.environment.power.bus_v >= POWER_GOOD_V:
+            self.unpowered = False
+            self._boot(CAUSE_POWER_ON)
+        return self.last_reply
 
     def _board_stopped(self) -> dict:
         if self.eof and self.proc:

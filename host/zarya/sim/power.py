@@ -42,6 +42,7 @@ OCV_CUM_V = np.concatenate(([0.0], np.cumsum(np.diff(OCV_SOC) * (OCV_CELL_V[1:] 
 EA_J_MOL = 20e3
 R_GAS = 8.314
 LOAD_FLOOR_V = 1.0  # loads and sources are constant power down to this bus voltage
+RELEASE_SOC = 0.02  # an emptied pack's protection closes again once charged back to this
 
 
 _SOC, _OCV, _CUM = (tuple(float(x) for x in a) for a in (OCV_SOC, OCV_CELL_V, OCV_CUM_V))
@@ -71,6 +72,9 @@ class Battery:
     current_a: float = field(default=0.0, init=False)
     empty: bool = field(default=False, init=False)
     full: bool = field(default=False, init=False)
+    # the over-discharge protection: opened when the pack empties, it gives no discharge current
+    # until a charger has put RELEASE_SOC back (so an empty pack does not flap on and off the bus)
+    cut_off: bool = field(default=False, init=False)
     # running energy totals (Wh) since construction or reset_energy_totals()
     energy_in_wh: float = field(default=0.0, init=False)  # into the terminals (charging)
     energy_out_wh: float = field(default=0.0, init=False)  # out of the terminals (discharging)
@@ -135,6 +139,15 @@ class Battery:
         if self._c1_f is not None and c1 != self._c1_f:  # the temperature changed: C1 keeps its energy
             self.v1 *= math.sqrt(self._c1_f / c1)
         self._c1_f = c1
+        if self.cut_off and current_a >= 0:  # off the bus: it neither gives current nor holds the bus up
+            self.empty, self.full, self.current_a = True, False, 0.0
+            self._run(0.0, dt_s, r0, r1, c1)
+            return empty_bus_v
+        v = self._step(current_a, dt_s, r0, r1, c1, empty_bus_v)
+        self.cut_off = self.empty or (self.cut_off and self.soc < RELEASE_SOC)
+        return v
+
+    def _step(self, current_a: float, dt_s: float, r0: float, r1: float, c1: float, empty_bus_v: float) -> float:
         room_as = self.capacity_ah * HOUR_S * (self.soc if current_a > 0 else 1.0 - self.soc)  # charge it can move
         if current_a == 0 or abs(current_a) * dt_s < room_as:
             self.empty = self.full = False
