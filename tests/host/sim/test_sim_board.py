@@ -64,11 +64,13 @@ def test_brownout_mid_write_leaves_the_store_intact_and_is_reported(board, link)
     assert link.command("PARAM_SET", param_id=1, value=20).ok
     board.brownout_next_write()
     link.send("PARAM_SET", param_id=1, value=30)
-    deadline = time.time() + 5
+    deadline = time.time() + 15
     while time.time() < deadline and not board.log.brownouts:
         time.sleep(0.05)
     board.advance(2)
-    time.sleep(0.5)
+    deadline = time.time() + 15  # the rebooted board reports the torn record: wait for it, however slow the host
+    while time.time() < deadline and not any(e.name == "STORE_CORRUPT" for e in link.events):
+        time.sleep(0.05)
     # the first write of that command is its anti-replay number, then the parameter
     assert board.log.brownouts and board.log.brownouts[0][1] in ("replay", "params")
     assert any(e.name == "STORE_CORRUPT" for e in link.events)
