@@ -178,6 +178,7 @@ def check_quality(cadence_s, step_s):
         board.frames()
     assert abs(rad.quality - q_injected) <= 0.02 * q_injected, (cadence_s, rad.quality, q_injected)
     assert q_injected > 3.0  # high-LET particles are rare but carry the dose equivalent
+    return rad.quality, q_injected
 
 
 def test_mean_quality_factor_is_dose_weighted_at_1_s_sampling():
@@ -186,3 +187,7 @@ def test_mean_quality_factor_is_dose_weighted_at_1_s_sampling():
 
 def test_mean_quality_factor_is_dose_weighted_at_60_s_sampling():
     check_quality(60, 60)
+
+
+def test_mean_quality_factor_is_dose_weighted_at_3600_s_sampling():
+    check_quality(3600, 60)
