@@ -1,5 +1,7 @@
 """The backend switch: ZARYA_BACKEND picks C or Python; a missing extension falls back once."""
 
+import warnings
+
 import pytest
 
 from zarya import backends
@@ -22,10 +24,14 @@ def test_missing_extension_falls_back_with_one_warning(monkeypatch):
     monkeypatch.delenv("ZARYA_BACKEND", raising=False)
     monkeypatch.setattr(backends, "native_available", lambda: False)
     monkeypatch.setattr(backends, "_warned", False)
-    with pytest.warns(RuntimeWarning, match="not built"):
+    with pytest.warns(RuntimeWarning, match="not built") as first:
         assert backends.dose().__name__ == "zarya.dose.mirror"
-    backends.dose()  # no second warning (pytest would fail on an unexpected one only with -W error)
-    assert backends._warned
+    assert len(first) == 1
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        backends.dose()
+        backends.guidance()
+    assert again == []  # one warning per process, not one per call
 
 
 def test_asking_for_c_without_the_extension_is_an_error(monkeypatch):

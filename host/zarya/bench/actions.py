@@ -135,16 +135,17 @@ def replayed_command(b: Bench, item: dict) -> None:
     copy = link.send("PING")  # then the captured first packet again
     copy.done.wait(3)
 
-    def auth_rejections() -> int:
-        return len([e for e in link.events if e.name == "AUTH_REJECTED"])
+    def auth_rejections() -> list:
+        return [e for e in link.events if e.name == "AUTH_REJECTED"]
 
-    before = auth_rejections()
+    before = len(auth_rejections())
     with link.write_lock:
         link._write(first.packet)
     deadline = time.time() + 3
-    while time.time() < deadline and auth_rejections() == before:
+    while time.time() < deadline and len(auth_rejections()) == before:
         time.sleep(0.02)
-    b.run.rejections.append(link.dictionary.failures.REPLAYED if auth_rejections() > before else 0)
+    new = auth_rejections()[before:]
+    b.run.rejections.append(int(new[0].values["reason"]) if new else 0)  # the board's own code, 0 if accepted
 
 
 @ACTIONS.register("unarmed_command", "name", "args")

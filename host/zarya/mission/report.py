@@ -69,6 +69,7 @@ def summarize(out_dir: Path, transfer, log, truth: dict, fast: bool) -> dict:
                                            if len(board_total) and board_total[-1] else 0.0),
         "dose_equivalent_flown_sv": equivalent.total_gy,
         "model_truth_dose_gy": truth.get("dose_gy", 0.0),
+        "model_truth_dose_equivalent_sv": truth.get("dose_eq_sv", 0.0),
         "mean_quality_factor": equivalent.total_gy / absorbed.total_gy if absorbed.total_gy else math.nan,
         "cruise_rate_msv_day": gcr_eq_rate_sv_d * 1e3,
         "leg_dose_equivalent_sv": leg_eq_sv,
