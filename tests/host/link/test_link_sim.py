@@ -1,6 +1,8 @@
 """The link client against the firmware on the simulated board, over a real pseudo-terminal."""
 
 import dataclasses
+import struct
+import time
 
 import pytest
 
@@ -43,9 +45,16 @@ def test_forged_mac_and_replayed_packet_are_rejected_by_the_board(link, tmp_path
     again = link.send("PING")  # build a new one, then resend the old bytes: a replay
     again.done.wait(2)
     replay = link.pending[again.request_id]
+    before = len(link.events)
     with link.write_lock:
         link._write(handle.packet)
-    assert any(e.name == "AUTH_REJECTED" for e in link.events)
+    deadline = time.time() + 5
+    while time.time() < deadline and not [e for e in link.events[before:] if e.name == "AUTH_REJECTED"]:
+        time.sleep(0.02)
+    refused = [e for e in link.events[before:] if e.name == "AUTH_REJECTED"]
+    # the captured copy is refused as a replay: its own anti-replay number, reason "replayed"
+    assert [int(e.values["reason"]) for e in refused] == [link.dictionary.failures.REPLAYED]
+    assert refused[0].values["seq"] == struct.unpack(">I", handle.packet[12:16])[0]  # after the key id (docs/protocol.md)
     assert replay.ok
 
 
@@ -59,8 +68,6 @@ def test_retry_never_executes_a_command_twice(link, board):
     assert handle.done.wait(3) and handle.ok
     with link.write_lock:
         link._write(handle.packet)  # a late duplicate of the same command
-    import time
-
     time.sleep(0.3)
     oneshots = [r for r in handle.reports if r.name == "completed"]
     assert len(oneshots) == 1
@@ -68,7 +75,6 @@ def test_retry_never_executes_a_command_twice(link, board):
 
 def test_housekeeping_is_archived_and_queryable(link, board):
     board.advance(35)
-    import time
 
     time.sleep(0.4)
     link.archive.flush()
