@@ -60,14 +60,25 @@ def test_elevated_is_left_with_hysteresis_not_on_noise_at_the_threshold():
     assert rad.level == rm.NOMINAL
 
 
-def test_stuck_counter_is_a_fault_and_its_dose_is_flagged_not_integrated():
+def test_stuck_counter_is_a_fault_and_clears_when_counts_return():
     board, app, rad, _ = boot_apps()
     app.params.set(19, 60)  # rad_stuck_s
     run(board, app, 10, step_ms=1000, cps=500)
     packets = run(board, app, 120, step_ms=1000, cps=0)
-    assert rad.sensor == rm.FAULT and len(events(packets, 21)) == 1
+    assert rad.sensor == rm.FAULT and rad.fault_reason == rm.STUCK and len(events(packets, 21)) == 1
     run(board, app, 5, step_ms=1000, cps=500)
     assert rad.sensor == rm.OK
+
+
+def test_dose_during_a_sensor_fault_is_flagged_not_integrated():
+    board, app, rad, _ = boot_apps()
+    run(board, app, 180, step_ms=1000, cps=20 * CPS_PER_UGY_H)  # background
+    total = rad.total_gy
+    run(board, app, 60, step_ms=1000, cps=5000)  # 18,000 x the hour's mean within a second: not physical
+    assert rad.sensor == rm.FAULT and rad.fault_reason == rm.JUMP
+    assert rad.total_gy == total  # none of it in the crew's total ...
+    true_gy_s = 5000 / (1 - 5000 * 1e-4) * 1e-8  # dead-time corrected, calibrated
+    assert abs(rad.flagged_gy - 59.5 * true_gy_s) <= 0.02 * 59.5 * true_gy_s  # ... all of it kept apart
 
 
 def test_totals_persist_across_a_reboot():

@@ -75,7 +75,6 @@ def test_retry_never_executes_a_command_twice(link, board):
 
 def test_housekeeping_is_archived_and_queryable(link, board):
     board.advance(35)
-
     time.sleep(0.4)
     link.archive.flush()
     series = link.archive.series("core.uptime_s")
