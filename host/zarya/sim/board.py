@@ -75,6 +75,7 @@ class Relay(threading.Thread):
         super().__init__(daemon=True, name="zarya-sim-relay")
         self.vm_master, self.client_master = vm_master, client_master
         self.link_up = True
+        self.downlink_up = True  # board -> client only: a link that loses the replies, not the commands
         self.corrupt_probability = 0.0
         self.rng = random.Random(seed)
         self.stopping = False
@@ -97,7 +98,7 @@ class Relay(threading.Thread):
                     data = os.read(fd, 65536)
                 except OSError:
                     continue  # the other side is closed for now (VM restarting, no client)
-                if not self.link_up:
+                if not self.link_up or (fd == self.vm_master and not self.downlink_up):
                     if self.log:
                         self.log.bytes_dropped += len(data)
                     continue
@@ -459,6 +460,10 @@ class SimulatedBoard:
 
     def set_link(self, up: bool) -> None:
         self.relay.link_up = up
+
+    def set_downlink(self, up: bool) -> None:
+        """Cut or restore only what the board sends (commands still reach it)."""
+        self.relay.downlink_up = up
 
     def set_corruption(self, probability: float) -> None:
         """Flip a random bit in this fraction of the bytes crossing the link."""
