@@ -71,7 +71,7 @@ class MpFile(pytest.File):
         if self._results is None:
             code = RUNNER.format(firmware=str(FIRMWARE), tests=str(HERE), module=self.path.stem, names=self.test_names())
             proc = subprocess.run([micropython_exe(), "-X", f"heapsize={HEAP}", "-c", code], cwd=tmp_dir,
-                                  capture_output=True, text=True, timeout=300)
+                                  capture_output=True, text=True, timeout=600)
             self._output = proc.stdout + proc.stderr
             self._results = {}
             for line in proc.stdout.splitlines():

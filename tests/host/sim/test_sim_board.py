@@ -63,6 +63,7 @@ def test_flash_survives_a_power_cycle(board):
 def test_brownout_mid_write_leaves_the_store_intact_and_is_reported(board, link):
     assert link.command("PARAM_SET", param_id=1, value=20).ok
     board.brownout_next_write()
+    board.step(0)  # the bench arms the brownout on the board before the command can reach it
     link.send("PARAM_SET", param_id=1, value=30)
     deadline = time.time() + 15
     while time.time() < deadline and not board.log.brownouts:
