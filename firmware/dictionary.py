@@ -33,6 +33,7 @@ FAILURES = {
     12: "schedule full",
     13: "unknown function",
     14: "unknown housekeeping structure",
+    15: "anti-replay state lost: refused until RESYNC_REPLAY with the REPLAY_LOCKED nonce",
 }
 
 # Commands.  ST[8] functions share service 8 subtype 1 and are told apart by `function`
@@ -93,6 +94,11 @@ COMMANDS = (
      "hazardous": True, "doc": "Orderly reset of the board."},
     {"name": "ENTER_MAINTENANCE", "apid": "core", "service": 8, "subtype": 1, "function": 3, "args": (),
      "hazardous": True, "doc": "Stop the flight loop, restore Ctrl-C and return to the REPL (for flashing)."},
+    {"name": "RESYNC_REPLAY", "apid": "core", "service": 8, "subtype": 1, "function": 4,
+     "args": (("nonce", "u32", "", 0, 4294967295), ("floor", "u32", "", 0, 4294967295)),
+     "hazardous": False,
+     "doc": "After REPLAY_LOCKED: re-set the signing key's anti-replay number to max(floor, this TC's number); "
+            "accepted only with this boot's nonce, signed by that key (its number is not checked)."},
 )
 
 # Parameters (ST[20]): range-checked and persisted.  HK intervals are parameters too.
@@ -238,6 +244,12 @@ EVENTS = (
      "doc": "A scheduled task raised an exception; the loop went on (task index in run order)."},
     {"id": 8, "name": "SCHED_RELEASED", "severity": "info", "args": (("service", "u8", ""), ("subtype", "u8", "")),
      "doc": "A time-tagged command was released."},
+    {"id": 11, "name": "REPLAY_LOCKED", "severity": "high", "args": (("nonce", "u32", ""),),
+     "doc": "The anti-replay record was lost (its newest copy corrupt): every command is refused (failure 15) "
+            "until RESYNC_REPLAY with this nonce (new at every boot).  Sent at boot and with each refusal."},
+    {"id": 12, "name": "KEYS_INVALID", "severity": "high", "args": (("reason", "u8", ""),),
+     "doc": "keys.bin is missing (1) or malformed (2): no key is accepted (the development key only on the "
+            "simulated board)."},
 )
 
 # Load channels of the power manager: (name, priority class 0 critical .. 4 comfort)

@@ -110,7 +110,7 @@ class SimBoard(StdioSerial):
         reply = {"ticks": self.ticks, "fed": self.fed, "switches": self.switches}
         bench.send((json.dumps(reply) + "\n").encode())
         while b"\n" not in self.bench_rx:
-            chunk = bench.recv(4096)
+            chunk = bench.recv(1024)  # small: the side channel is the simulator's, not heap a Pico spends
             if not chunk:
                 sys.exit(5)  # the bench went away: power removed
             self.bench_rx += chunk

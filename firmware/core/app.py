@@ -8,6 +8,7 @@
 #   5. health checks, and only if they pass the watchdog is fed
 #   6. board idle: a short sleep on the Pico, the bench exchange on the simulated board
 import gc
+import os
 import struct
 
 import dictionary
@@ -42,11 +43,7 @@ class App:
         self.link = Link(board, dictionary.MAX_PACKET)
         self.tm_storage = TmStorage(self.store.path("tmstore.bin"), board.tm_store_slots, packets.tm_time)
         self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tm_storage)
-        seqs = self.store.load("replay", {})
-        keys = auth.load_keys(board.key_path)
-        if not keys or board.accepts_dev_key:
-            keys[auth.DEV_KEY_ID] = keys.get(auth.DEV_KEY_ID, auth.DEV_KEY)
-        self.keyring = auth.KeyRing(keys, {int(k): seqs[k] for k in seqs}, dictionary.MAC_LEN)
+        self.keyring = self._load_keyring(board)
         self.dispatcher = Dispatcher(dictionary, self.keyring, self.tm, self.clock, self.params,
                                      self._auth_rejected, self._seq_accepted)
         self.schedule = TimeSchedule(self.store, self.dispatcher, self.clock,
@@ -59,6 +56,24 @@ class App:
         self._handle = self.dispatcher.handle  # bound once: binding it every pass allocates
         self._install_services()
 
+    def _load_keyring(self, board):
+        """keys.bin (a board that does not accept the development key accepts no key at all if
+        the file is missing or malformed: KEYS_INVALID) and the anti-replay record, locked if
+        it was lost (REPLAY_LOCKED; core/auth.py says how ground unlocks it)."""
+        keys, self.key_fault = auth.load_keys(board.key_path)
+        if board.accepts_dev_key:
+            keys[auth.DEV_KEY_ID] = auth.DEV_KEY
+            if self.key_fault == auth.KEYS_MISSING:
+                self.key_fault = 0  # the simulated board needs no key file
+        replay = auth.parse_replay(self.store.load("replay", {}))
+        lost = replay is None or "replay" in self.store.lost
+        last_seq, locked = ({}, True) if lost or replay is None else replay
+        nonce = struct.unpack(">I", os.urandom(4))[0] if locked else 0
+        keyring = auth.KeyRing(keys, last_seq, dictionary.MAC_LEN, locked, nonce)
+        if lost:
+            self.store.save("replay", keyring.record())  # the lock holds from now on, reboot or not
+        return keyring
+
     # -- events that happen before telemetry or from callbacks ----------------------------
     def _corrupt(self, file_id, action):
         self.corrupt.append((file_id, action))
@@ -68,9 +83,11 @@ class App:
 
     def _auth_rejected(self, reason, key_id, seq):
         self.tm.event("AUTH_REJECTED", reason, key_id, seq)
+        if reason == failures.REPLAY_LOST:
+            self.tm.event("REPLAY_LOCKED", self.keyring.nonce)
 
     def _seq_accepted(self):
-        self.store.save("replay", {str(k): v for k, v in self.keyring.last_seq.items()})
+        self.store.save("replay", self.keyring.record())
 
     # -- services -------------------------------------------------------------------------
     def _install_services(self):
@@ -182,6 +199,10 @@ class App:
             self.tm.event("UNCLEAN_REBOOT", b.count)
         for file_id, action in self.corrupt:
             self.tm.event("STORE_CORRUPT", file_id, action)
+        if self.key_fault:
+            self.tm.event("KEYS_INVALID", self.key_fault)
+        if self.keyring.any_locked():
+            self.tm.event("REPLAY_LOCKED", self.keyring.nonce)
 
     def start(self):
         now = self.clock.update()

@@ -27,8 +27,13 @@ def encode(data, out):
 
 
 def decode_into(frame, n, out):
-    """Decode frame[:n] (no delimiter) into `out` (a bytearray, large enough); returns the
-    decoded length, or -1 if the frame is not valid COBS."""
+    """Decode frame[:n] (no delimiter) into bytearray `out`; returns the decoded length, or -1 if
+    the frame is not valid COBS, decodes to more than len(out) bytes or n exceeds len(frame).
+    Every read stays inside frame[:n] and every write inside `out`: a hostile frame is refused,
+    never an IndexError."""
+    if n > len(frame):
+        return -1
+    limit = len(out)
     i = 0
     j = 0
     while i < n:
@@ -37,7 +42,7 @@ def decode_into(frame, n, out):
             return -1
         i += 1
         end = i + code - 1
-        if end > n:
+        if end > n or j + code - 1 > limit:
             return -1
         while i < end:
             b = frame[i]
@@ -47,6 +52,8 @@ def decode_into(frame, n, out):
             j += 1
             i += 1
         if code != 0xFF and i < n:
+            if j >= limit:
+                return -1
             out[j] = 0
             j += 1
     return j

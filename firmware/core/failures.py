@@ -15,3 +15,4 @@ UNKNOWN_PARAM = 11
 SCHEDULE_FULL = 12
 UNKNOWN_FUNCTION = 13
 UNKNOWN_HK = 14
+REPLAY_LOST = 15  # the anti-replay record was lost: locked until RESYNC_REPLAY

@@ -36,6 +36,33 @@ def test_cobs_rejects_zero_and_overrun():
     assert cobs.decode_into(b"\x05\x11\x22", 3, out) == -1
 
 
+def test_cobs_decode_never_writes_past_the_packet_buffer():
+    # a frame that decodes to 1, 2, 3 or many bytes more than MAX_PACKET is refused, not an
+    # IndexError (one such unauthenticated frame used to reboot the board)
+    out = bytearray(dictionary.MAX_PACKET)
+    for overrun in (1, 2, 3, 10, 200, 1000):
+        f = b"\x01" * (512 + overrun + 1)  # zeros only: 512 + overrun of them
+        assert cobs.decode_into(f, len(f), out) == -1, overrun
+        f = (b"\xff" + b"\x55" * 254) * 3 + b"\x01" * (512 - 3 * 254 + overrun + 1)  # 0xFF blocks, then zeros
+        assert cobs.decode_into(f, len(f), out) == -1, overrun
+        if overrun < 250:
+            f = (b"\xff" + b"\x55" * 254) * 2 + bytes([5 + overrun]) + b"\x55" * (4 + overrun)  # ends in data
+            assert cobs.decode_into(f, len(f), out) == -1, overrun
+    f = b"\x01" * 513  # exactly MAX_PACKET zeros fit
+    assert cobs.decode_into(f, len(f), out) == 512 and out == bytearray(512)
+    enc = bytearray()
+    cobs.encode(bytes(range(256)) * 2, enc)
+    assert cobs.decode_into(enc, len(enc), out) == 512 and bytes(out) == bytes(range(256)) * 2
+
+
+def test_cobs_decode_never_reads_past_the_frame():
+    out = bytearray(16)
+    assert cobs.decode_into(b"\x05\x01\x02", 3, out) == -1  # a block longer than the frame
+    assert cobs.decode_into(b"\x02\x01", 3, out) == -1  # n beyond the buffer: refused, not IndexError
+    assert cobs.decode_into(b"\x03\x01\x02\x07", 3, out) == 2  # only frame[:n] is read
+    assert cobs.decode_into(b"\x02\x01\x00", 2, out) == 1 and cobs.decode_into(b"", 0, out) == 0
+
+
 def test_crc16_ccitt_false_check_value():
     assert crc16(b"123456789") == 0x29B1
     assert crc16(b"") == 0xFFFF

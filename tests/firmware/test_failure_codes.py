@@ -19,7 +19,7 @@ NAMED_HERE = {"core/failures.py", "dictionary.py"}  # where the codes are define
 ON_THE_LINK = {
     "UNKNOWN_APID": 1, "UNKNOWN_SERVICE": 2, "BAD_LENGTH": 3, "OUT_OF_RANGE": 4, "UNKNOWN_KEY": 5, "BAD_MAC": 6,
     "REPLAYED": 7, "NOT_ARMED": 8, "WRONG_MODE": 9, "EXEC_FAILED": 10, "UNKNOWN_PARAM": 11, "SCHEDULE_FULL": 12,
-    "UNKNOWN_FUNCTION": 13, "UNKNOWN_HK": 14,
+    "UNKNOWN_FUNCTION": 13, "UNKNOWN_HK": 14, "REPLAY_LOST": 15,
 }
 OLD_ALIASES = {"MALFORMED", "REPLAY", "NOT_ALLOWED"}  # names the modules used to give the codes themselves
 FAIL_CALLS = {"_fail", "fail", "reject", "_reject"}  # every argument that is an integer is a failure code
