@@ -11,6 +11,12 @@ side channel of firmware/board/sim.py), one exchange per main-loop pass:
   commands are answered while virtual time stands still;
 - paced: `run_paced(speed)` advances virtual time at `speed` times real time.
 
+The board's flash is a LittleFS image file, `<board dir>/flash.img`, mounted at / inside the VM by
+vmport.py (the board's port layer) in place of the host's file system, with an image of the
+firmware tree read-only at /rom (what a board never flashed runs): nothing the board runs, nor
+mpremote against its REPL, reaches the host's files.  Maintenance serves MicroPython's REPL
+(vmmaint.py) as a Pico does, soft reset included.
+
 The bench holds the watchdog contract of the RP2040 (8.388 s): if the board stops feeding it,
 or stops answering (a hang), the VM is killed and restarted with reset cause "watchdog".  It also
 holds the supply: when the modelled bus collapses (an empty pack with nothing else to carry the
@@ -20,7 +26,9 @@ from power-on once the bus is back above POWER_GOOD_V.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -42,14 +50,20 @@ from zarya.firmware import firmware_dir, micropython_exe
 
 WATCHDOG_MS = 8388  # RP2040 maximum watchdog period
 HEAP = "192K"  # RP2040 MicroPython heap
+PORT_HEAP = 8 << 10  # given to the VM on top: the port layer (vmport.py, the ROM's mount), which a Pico keeps in flash
 HANG_WALL_S = 3.0  # a board that does not answer an exchange for this long is hung
 BOOT_WALL_S = 20.0  # ... except just after boot, when it builds its stores
 MAX_SILENT_BOOTS = 6  # boots that hang before the side channel comes up, before giving up
 EXIT_RESET, EXIT_MAINTENANCE, EXIT_BENCH_GONE = 3, 4, 5
+EXIT_SOFT_RESET, EXIT_SOFT_RESET_RAW = 6, 7  # the REPL's soft reset (vmmaint.py): main.py / the raw REPL again
 MAX_HELD = 4 << 20  # bytes the relay holds for a client that is not reading
 CAUSE_POWER_ON, CAUSE_COMMANDED, CAUSE_WATCHDOG = 0, 1, 2
 BROWNOUT_V = 3.0  # below this bus voltage the board's regulator drops out: the board is off ...
 POWER_GOOD_V = 3.3  # ... until the bus is back above this, when it boots from power-on
+FLASH_IMAGE = "flash.img"  # the board's flash in its directory: LittleFS, 4 KB blocks
+FLASH_BYTES = 8 << 20  # more than a Pico's 1.4 MB: the simulator's telemetry store alone is 2.6 MB
+VMPORT = Path(__file__).with_name("vm") / "vmport.py"  # the board's port layer: a MicroPython program (vm/ holds no host modules)
+TOOL_HEAP = "4M"  # the bench's own VM for looking into an image (not the board)
 
 
 class SimError(ZaryaError, RuntimeError):
@@ -133,12 +147,105 @@ def raw_pty() -> tuple[int, int, str]:
     return master, slave, os.ttyname(slave)
 
 
+def heap_bytes(heap: str) -> int:
+    """'192K' (or '1M', or bytes) as bytes, as the VM's -X heapsize reads it."""
+    heap = heap.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20}.get(heap[-1:], 1)
+    return int(heap.rstrip("KM")) * scale
+
+
+def flash_tool(image: str | Path, command: str, arg: str = "/") -> bytes:
+    """Run one of the bench's tools on a flash image in a VM of its own (vmmaint.tool): `read`
+    a file, `ls` a directory, `check` (mount and read every file), `format` a blank image,
+    `import` a host directory.  Only `format` and `import` write, and only to an image no board runs."""
+    env = dict(os.environ, ZARYA_VM="tool")
+    proc = subprocess.run([micropython_exe(), "-X", f"heapsize={TOOL_HEAP}", str(VMPORT), str(image), command, arg],
+                          capture_output=True, env=env, timeout=120)
+    if proc.returncode == 2:
+        raise FileNotFoundError(f"{arg}: not on the board's flash ({image})")
+    if proc.returncode:
+        raise SimError(f"flash image {image}: {command} {arg} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def read_flash_file(image: str | Path, path: str) -> bytes:
+    """The content of `path` on a flash image (FileNotFoundError if it has none)."""
+    return flash_tool(image, "read", path)
+
+
+def list_flash(image: str | Path, path: str = "/") -> list[str]:
+    """The names in a directory of a flash image; directories end with '/'."""
+    return flash_tool(image, "ls", path).decode().splitlines()
+
+
+def check_flash(image: str | Path) -> dict[str, int]:
+    """Mount the image and read every file to its end: path -> size ('/dir/' -> -1).  SimError if
+    the image does not mount or a file does not read."""
+    files = {}
+    for line in flash_tool(image, "check").decode().splitlines():
+        path, _, size = line.partition(" ")
+        files[path] = int(size) if size else -1
+    return files
+
+
+_roms: dict[str, Path] = {}  # firmware tree stamp -> its ROM image, in _rom_dir
+_rom_dir: list[Path] = []
+_roms_lock = threading.Lock()
+
+
+def rom_image(firmware: Path) -> Path:
+    """The firmware tree as a read-only LittleFS image (the board's ROM, mounted at /rom): built
+    when the tree changes (any file's size or time), once per process and tree, in a private
+    temporary directory."""
+    files = sorted(p for p in firmware.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and not any(part.startswith(".") for part in p.relative_to(firmware).parts))
+    stamp = hashlib.sha256(str(firmware.resolve()).encode())
+    total = 0
+    for p in files:
+        st = p.stat()
+        total += st.st_size
+        stamp.update(f"{p.relative_to(firmware)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    key = stamp.hexdigest()[:20]
+    with _roms_lock:
+        if key in _roms and _roms[key].exists():
+            return _roms[key]
+        if not _rom_dir:
+            _rom_dir.append(Path(tempfile.mkdtemp(prefix="zarya-rom-")))
+            atexit.register(shutil.rmtree, _rom_dir[0], True)
+        image = _rom_dir[0] / f"{key}.img"
+        staging = image.with_suffix(".new")
+        with open(staging, "wb") as f:
+            f.truncate(max(1 << 20, -(-4 * total // 4096) * 4096))  # room for LittleFS's per-file blocks
+        flash_tool(staging, "format", "rom")
+        flash_tool(staging, "import", str(firmware.resolve()))
+        staging.rename(image)
+        _roms[key] = image
+        return image
+
+
+def create_flash(board_dir: Path) -> Path:
+    """<board dir>/flash.img, formatted, if there is none yet.  A board directory from before the
+    image (the firmware's files loose in it) has them imported, once; they stay where they were."""
+    image = board_dir / FLASH_IMAGE
+    if image.exists():
+        return image
+    staging = image.with_name(FLASH_IMAGE + ".new")
+    with open(staging, "wb") as f:
+        f.truncate(FLASH_BYTES)  # sparse: blocks cost disk only once written
+    flash_tool(staging, "format")
+    if any(p.name not in ("tty", staging.name) for p in board_dir.iterdir()):
+        flash_tool(staging, "import", str(board_dir))
+    staging.rename(image)
+    return image
+
+
 class SimulatedBoard:
     """A simulated board; use as a context manager so its processes and ptys are always cleaned up.
 
     `environment` (zarya.sim.environment.Environment or None) produces the sensor values for
-    each step from the board's actuator states; `board_dir` holds the board's flash and
-    persists across power cycles (a temporary directory by default).
+    each step from the board's actuator states; `board_dir` holds the board's flash (flash.img)
+    and persists across power cycles (a temporary directory by default).  read_file() and
+    listdir() look into the flash from the host.
     """
 
     def __init__(self, board_dir: str | Path | None = None, environment=None, seed: int = 1,
@@ -173,6 +280,7 @@ class SimulatedBoard:
         self.vm_master = self.vm_slave = self.client_master = self.client_slave = -1
         self.relay: Relay | None = None
         self.server: socket.socket | None = None
+        self.closing = False
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> SimulatedBoard:
@@ -191,7 +299,13 @@ class SimulatedBoard:
         """What a serial client opens (a symlink to the client pty, see docs/simulator.md)."""
         return str(self.board_dir / "tty")
 
+    @property
+    def flash_image(self) -> Path:
+        """The board's flash: a LittleFS image (see vmport.py)."""
+        return self.board_dir / FLASH_IMAGE
+
     def start(self) -> None:
+        create_flash(self.board_dir)
         self.vm_master, self.vm_slave, _ = raw_pty()
         self.client_master, self.client_slave, client_path = raw_pty()
         link = self.board_dir / "tty"
@@ -209,8 +323,10 @@ class SimulatedBoard:
         self._start_idle()
 
     def close(self) -> None:
+        self.closing = True  # a REPL ending now boots nothing
         self._stop_idle()
-        self._kill()
+        with self.lock:
+            self._kill()
         if self.relay:
             self.relay.stopping = True
             self.relay.join(timeout=1)
@@ -229,14 +345,18 @@ class SimulatedBoard:
             self._tmp.cleanup()
             self._tmp = None
 
+    def _vm(self, mode: str, stderr, **env) -> subprocess.Popen:
+        """The VM on the serial line, with the board's flash at / (vmport.py): mode "run" (main.py
+        from the flash, or the firmware tree's on a board never flashed), "repl" or "raw"."""
+        env = dict(os.environ, ZARYA_VM=mode, ZARYA_FLASH=str(self.flash_image), ZARYA_ROM=str(rom_image(self.firmware)),
+                   **env)
+        return subprocess.Popen([micropython_exe(), "-X", f"heapsize={heap_bytes(self.heap) + PORT_HEAP}", str(VMPORT)],
+                                cwd=self.board_dir,
+                                stdin=self.vm_slave, stdout=self.vm_slave, stderr=stderr, env=env,
+                                start_new_session=True)
+
     def _boot(self, cause: int) -> None:
-        env = dict(os.environ, ZARYA_SIM_SOCKET=self.sock_path, ZARYA_RESET_CAUSE=str(cause))
-        main = self.board_dir / "main.py"
-        script = main if main.exists() else self.firmware / "main.py"
-        self.proc = subprocess.Popen(
-            [micropython_exe(), "-X", f"heapsize={self.heap}", str(script)], cwd=self.board_dir,
-            stdin=self.vm_slave, stdout=self.vm_slave, stderr=subprocess.PIPE, env=env, start_new_session=True,
-        )
+        self.proc = self._vm("run", subprocess.PIPE, ZARYA_SIM_SOCKET=self.sock_path, ZARYA_RESET_CAUSE=str(cause))
         self.conn = None
         deadline = time.monotonic() + self.boot_wall_s
         self.server.settimeout(0.1)
@@ -265,9 +385,12 @@ class SimulatedBoard:
         return ""
 
     def _kill(self) -> None:
-        if self.repl is not None and self.repl.poll() is None:
+        repl, self.repl = self.repl, None  # first: its watcher must not boot anything after this
+        if repl is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.repl.pid, signal.SIGKILL)
+                os.killpg(repl.pid, signal.SIGKILL)
+            repl.wait(timeout=5)
+            self.in_repl.clear()
         if self.conn:
             with contextlib.suppress(OSError):
                 self.conn.close()
@@ -369,20 +492,25 @@ class SimulatedBoard:
             self._boot(CAUSE_POWER_ON)
         return self.last_reply
 
-    def _start_repl(self) -> None:
-        """Maintenance: serve MicroPython's own REPL (raw REPL and raw-paste included) on the pty,
-        with the board's flash as its working directory.  The unix port exits on Ctrl-D where a
-        board soft-resets, so when the REPL process ends the flight software is booted again."""
-        self.repl = subprocess.Popen([micropython_exe(), "-X", f"heapsize={self.heap}"], cwd=self.board_dir,
-                                     stdin=self.vm_slave, stdout=self.vm_slave, stderr=self.vm_slave,
-                                     start_new_session=True)
+    def _start_repl(self, raw: bool = False) -> None:
+        """Maintenance: MicroPython's REPL (friendly, raw, raw-paste) on the pty, on the board's
+        flash (vmmaint.py).  A soft reset ends the VM: from the raw REPL the bench starts the raw
+        REPL again (a Pico stays in it, without running main.py), otherwise it boots the flight
+        software, as a Pico runs main.py after a soft reset."""
+        repl = self._vm("raw" if raw else "repl", self.vm_slave)
+        self.repl = repl
         self.in_repl.set()
 
         def watch() -> None:
-            self.repl.wait()
+            code = repl.wait()
             with self.lock:
-                self.in_repl.clear()
+                if self.repl is not repl or self.closing:  # killed by the bench: power cut, close
+                    return
                 self.repl = None
+                if code == EXIT_SOFT_RESET_RAW:
+                    self._start_repl(raw=True)
+                    return
+                self.in_repl.clear()
                 self._boot(CAUSE_COMMANDED)
 
         threading.Thread(target=watch, daemon=True, name="zarya-sim-repl").start()
@@ -442,9 +570,27 @@ class SimulatedBoard:
             self._idle_thread.join(timeout=2)
             self._idle_thread = None
 
+    # -- the board's flash, from the host ------------------------------------------------------
+    def read_file(self, path: str) -> bytes:
+        """A file on the board's flash (relative to its root), as the flash holds it now: what the
+        firmware wrote and flushed (FileNotFoundError if there is none).  Taken between two steps,
+        so the flight software is not writing."""
+        with self.lock:
+            return read_flash_file(self.flash_image, path)
+
+    def listdir(self, path: str = "/") -> list[str]:
+        """The names in a directory of the board's flash; directories end with '/'."""
+        with self.lock:
+            return list_flash(self.flash_image, path)
+
+    def check_flash(self) -> dict[str, int]:
+        """The flash mounts and every file on it reads: path -> size (see check_flash())."""
+        with self.lock:
+            return check_flash(self.flash_image)
+
     # -- bench actions ------------------------------------------------------------------------
     def power_cycle(self) -> None:
-        """Remove and restore power: the VM dies wherever it was; the flash (board dir) stays."""
+        """Remove and restore power: the VM dies wherever it was (LittleFS too); the flash image stays."""
         with self.lock:
             self.log.exits.append((self.virtual_ms / 1000, -9))
             self._kill()
