@@ -6,6 +6,15 @@ the whole deploy with raw-paste, where the CLI would reconnect for every file.  
 serves a Pico on /dev/ttyACM0 and the simulated board's pty.  Layout on the board's flash:
 main.py and bootslots.py (the loader) at the root, the firmware in slot_a/ or slot_b/, and
 slots.json naming the active slot (docs/flashing.md).
+
+Keys: the firmware reads board.key_path = "keys.bin" from its working directory, the root of the
+board's flash (where main.py is; mpremote's REPL starts there too).  Flashed with a flight key, the board gets a
+keys.bin holding that key's record (zarya.link.keys.keys_bin): a **flight build**.  Flashed with
+the development key (the CLI does so only when told `--dev-key`) it gets a **development build**:
+no keys.bin at all (a keys.bin may not hold the development key), which only the simulated board
+accepts commands on; a real board (sys.platform "rp2") is refused one, as it would accept no
+command.  keys.bin is written as keys.bin.new, verified by SHA-256 and renamed into place just
+before the slot switch, and the boot check then talks to the new firmware with that same key.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +36,7 @@ from zarya.errors import ZaryaError
 from zarya.firmware import firmware_dir
 
 LOADER_FILES = ("main.py", "bootslots.py")  # the boot loader: root of the flash, never in a slot
+KEYS_PATH = "keys.bin"  # board.key_path, relative to the firmware's working directory (the flash root)
 SKIP = {"mypy.ini"}
 SLOTS = ("slot_a", "slot_b")
 
@@ -103,19 +114,27 @@ class FlashResult:
     boot_version: str = ""
     rolled_back: bool = False
     bytes_on_board: int = 0
+    keys: str = ""  # what keys.bin now holds: "flight key N" or "development key"
+    keys_sent: bool = False  # keys.bin was written (False: it already held that record)
 
 
 class Board:
     """A board's raw REPL through mpremote's transport (real Pico or the simulated board)."""
 
     def __init__(self, port: str):
+        from mpremote.transport import TransportError
         from mpremote.transport_serial import SerialTransport
 
-        self.transport = SerialTransport(port, baudrate=115200, wait=5)  # a previous client may still be letting go
+        try:
+            self.transport = SerialTransport(port, baudrate=115200, wait=5)  # a previous client may still be letting go
+        except (TransportError, OSError, ValueError) as err:
+            raise FlashError(f"cannot open {port}: {err}") from None
         deadline = time.monotonic() + 10
         while True:
             try:
-                self.transport.enter_raw_repl(soft_reset=False)  # a unix-port REPL exits on Ctrl-D
+                # A soft reset first, as mpremote does: a session cut mid-transfer leaves a file open in
+                # the REPL, whose late close would overwrite what this session writes to that path.
+                self.transport.enter_raw_repl(soft_reset=True)
                 break
             except Exception as err:  # the REPL may still be starting after maintenance
                 if time.monotonic() > deadline:
@@ -155,9 +174,13 @@ def slot_state(board: Board) -> dict:
 
 
 def deploy(board: Board, build_dir: Path, manifest: Manifest, corrupt_first: set[str] | None = None,
-           progress=lambda done, total: None) -> FlashResult:
-    """Send what differs into the staging slot, verify each file by SHA-256 on the board, then
-    switch slots in one atomic rename.  Nothing unverified is ever activated."""
+           progress=lambda done, total: None, keys: bytes | None = None) -> FlashResult:
+    """Send what differs into the staging slot, verify each file by SHA-256 on the board, set
+    keys.bin (`keys`: its content, b"" for none; None leaves it alone), then switch slots in one
+    atomic rename.  Nothing unverified is ever activated."""
+    if keys == b"" and board.eval_json("import sys\nresult = sys.platform") == "rp2":
+        raise FlashError("a development build on a real board would accept no command (a Pico accepts only the "
+                         "keys of its keys.bin): flash it with --key FILE; nothing was changed")
     state = slot_state(board)
     active = state.get("active")
     staging = SLOTS[1] if active == SLOTS[0] else SLOTS[0]
@@ -188,8 +211,33 @@ def deploy(board: Board, build_dir: Path, manifest: Manifest, corrupt_first: set
             result.sent.append(path)
         result.bytes_on_board += info["size"]
         progress(i + 1, len(items))
+    if keys is not None:
+        install_keys(board, keys, result)
     write_slots(board, {"active": staging, "previous": active, "pending": True, "tries": 0, "version": manifest.version})
     return result
+
+
+def install_keys(board: Board, data: bytes, result: FlashResult) -> None:
+    """keys.bin := data: written as keys.bin.new, verified by SHA-256, renamed into place; b"" removes it."""
+    if not data:
+        if board.sha256(KEYS_PATH) is not None:
+            board.transport.exec(f"import os\nos.remove({KEYS_PATH!r})")
+            result.keys_sent = True
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    if board.sha256(KEYS_PATH) == digest:
+        return
+    staged = KEYS_PATH + ".new"
+    for _ in range(3):
+        board.write(staged, data)
+        if board.sha256(staged) == digest:
+            break
+    else:
+        raise FlashError(f"{KEYS_PATH}: SHA-256 on the board never matched after 3 sends; nothing was activated")
+    board.transport.exec(f"import os\nos.rename({staged!r}, {KEYS_PATH!r})")
+    if board.sha256(KEYS_PATH) != digest:
+        raise FlashError(f"{KEYS_PATH}: the renamed file fails its SHA-256 check; nothing was activated")
+    result.keys_sent = True
 
 
 def write_slots(board: Board, state: dict) -> None:
@@ -198,16 +246,34 @@ def write_slots(board: Board, state: dict) -> None:
                          "os.rename('slots.json.new', 'slots.json')")
 
 
-def enter_maintenance(port: str, key=None) -> bool:
+def enter_maintenance(port: str, key=None, dev_fallback: bool = False, note=lambda message: None) -> bool:
     """If the flight software is running, stop it with the authenticated ENTER_MAINTENANCE (arm,
-    then fire); False when no flight software answered (the board is already at its REPL)."""
+    then fire); False when no flight software answered (the board is already at its REPL).
+
+    A board that refuses `key` is not touched, unless `dev_fallback` is set and the board accepts
+    the development key (a development build, which anyone may command): then it is stopped with
+    that key, and `note` says so."""
     from zarya.link.client import LinkClient, LinkError
+    from zarya.link.keys import development_key
+
+    def connect(with_key):
+        link = LinkClient(port, key=with_key, identify_timeout_s=3.0, check_dictionary=False, replay_gaps=False)
+        link.connect()
+        return link
 
     try:
-        link = LinkClient(port, key=key, identify_timeout_s=3.0, check_dictionary=False, replay_gaps=False)
-        link.connect()
-    except LinkError:
-        return False
+        link = connect(key)
+    except LinkError as err:
+        if "refused" not in str(err):
+            return False  # nothing answered: the board is at its REPL (or not a Zarya board at all)
+        if not (dev_fallback and key is not None and not key.development):
+            raise FlashError(f"{err}; give the key the board holds now with --board-key FILE") from None
+        try:
+            link = connect(development_key())
+        except LinkError:
+            raise FlashError(f"{err}; give the key the board holds now with --board-key FILE") from None
+        note("note: the board runs a development build (it accepts the development key); stopping it with "
+             "that key to install the flight key")
     try:
         handle = link.arm_and_fire("ENTER_MAINTENANCE")
         if not handle.ok:
@@ -234,6 +300,20 @@ def wait_for_boot(port: str, key=None, timeout_s: float = 30.0) -> dict:
     raise FlashError(f"the board did not come back after the reset: {last}")
 
 
+def release_port(port, worker: threading.Thread) -> None:
+    """Close `port` under a worker blocked reading it.  The blocked read holds the port (and its
+    exclusive lock) until it returns, so the port's descriptor is first pointed at /dev/null, whose
+    reads fail at once, and the read is woken; only then is the port closed."""
+    with contextlib.suppress(Exception):
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, port.fd)
+        os.close(null)
+        port.cancel_read()
+    worker.join(2)
+    with contextlib.suppress(Exception):
+        port.close()
+
+
 def with_deadline(board: Board, seconds: float, fn, *args):
     """Run fn(*args) on the board, giving up (and closing the port) if the link goes silent."""
     outcome: dict = {}
@@ -248,8 +328,7 @@ def with_deadline(board: Board, seconds: float, fn, *args):
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        with contextlib.suppress(Exception):
-            board.transport.serial.close()
+        release_port(board.transport.serial, worker)
         with contextlib.suppress(Exception):
             board.transport.close()
         raise FlashError(f"the board stopped answering for {seconds:g} s (link lost?); nothing was activated, "
@@ -260,11 +339,21 @@ def with_deadline(board: Board, seconds: float, fn, *args):
 
 
 def flash(port: str, build_dir: Path, manifest: Manifest, key=None, corrupt_first=None, progress=lambda d, t: None,
-          deadline_s: float = 120.0):
-    """The whole sequence; returns the FlashResult with the version the board booted."""
-    enter_maintenance(port, key)
+          deadline_s: float = 120.0, board_key=None, note=lambda message: None):
+    """The whole sequence; returns the FlashResult with the version the board booted.
+
+    keys.bin on the board is set to the record of flight key `key` (a flight build), or removed
+    for the development key (None: a development build, simulated board only).  The running
+    firmware is stopped with `board_key` (default `key`; a development build is stopped with the
+    development key when `key` is a new flight key)."""
+    from zarya.link.keys import development_key, keys_bin
+
+    key = key or development_key()
+    enter_maintenance(port, board_key or key, dev_fallback=board_key is None, note=note)
     board = Board(port)
-    result = with_deadline(board, deadline_s, deploy, board, build_dir, manifest, corrupt_first, progress)
+    keys = b"" if key.development else keys_bin(key)
+    result = with_deadline(board, deadline_s, deploy, board, build_dir, manifest, corrupt_first, progress, keys)
+    result.keys = "development key" if key.development else f"flight key {key.key_id}"
     board.soft_reset()
     identity = wait_for_boot(port, key)
     result.boot_version = identity["version"]
@@ -273,12 +362,17 @@ def flash(port: str, build_dir: Path, manifest: Manifest, key=None, corrupt_firs
 
 
 def verify(port: str, build_dir: Path, manifest: Manifest, key=None) -> list[str]:
-    """Files of the build that differ on the board's active slot (the board is reset afterwards)."""
+    """Files of the build that differ on the board's active slot, and keys.bin if it does not hold
+    flight key `key`'s record (the board is reset afterwards)."""
+    from zarya.link.keys import keys_bin
+
     enter_maintenance(port, key)
     board = Board(port)
     active = slot_state(board).get("active", "slot_a")
     differ = [rel for rel, info in manifest.files.items()
               if board.sha256(rel.replace("slot/", active + "/", 1)) != info["sha256"]]
+    if key is not None and not key.development and board.sha256(KEYS_PATH) != hashlib.sha256(keys_bin(key)).hexdigest():
+        differ.append(KEYS_PATH)
     board.soft_reset()
     return differ
 

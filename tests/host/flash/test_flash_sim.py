@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import serial
 
 from zarya.flash import FlashError, build, flash, rollback, verify
 from zarya.link.keys import development_key
@@ -51,10 +52,10 @@ def test_flash_boots_the_new_slot_and_reflash_sends_nothing(sim, tmp_path, key):
     manifest = build(tmp_path / "build")
     first = flash(sim.port, tmp_path / "build", manifest, key)
     assert first.slot == "slot_a" and len(first.sent) == len(manifest.files) and not first.rolled_back
-    state = json.loads((sim.board_dir / "slots.json").read_text())
+    state = json.loads(sim.read_file("slots.json"))
     assert state["active"] == "slot_a" and state["pending"]
     sim.advance(35)  # the slot confirms itself after 30 s of flight
-    assert json.loads((sim.board_dir / "slots.json").read_text())["pending"] is False
+    assert json.loads(sim.read_file("slots.json"))["pending"] is False
     second = flash(sim.port, tmp_path / "build", manifest, key)
     assert second.slot == "slot_b" and second.sent == [] and len(second.copied) > 20
     assert verify(sim.port, tmp_path / "build", manifest, key) == []
@@ -75,8 +76,9 @@ def test_link_cut_mid_deploy_keeps_the_old_firmware_and_a_second_flash_completes
     timer.start()
     with pytest.raises(FlashError, match="stopped answering"):
         flash(sim.port, tmp_path / "newer", newer, key, deadline_s=6)
+    serial.serial_for_url(sim.port, exclusive=True).close()  # the cut session let go of the port
     sim.set_link(True)
-    assert json.loads((sim.board_dir / "slots.json").read_text())["active"] == "slot_a"  # nothing switched
+    assert json.loads(sim.read_file("slots.json"))["active"] == "slot_a"  # nothing switched
     result = flash(sim.port, tmp_path / "newer", newer, key)
     assert result.boot_version == "0.1.1" and not result.rolled_back
 
@@ -88,7 +90,7 @@ def test_firmware_that_raises_at_import_is_rolled_back(sim, tmp_path, key):
     bad = build(tmp_path / "bad", firmware_copy(tmp_path, "0.2.0-bad", broken="raise ImportError('broken build')\n"))
     result = flash(sim.port, tmp_path / "bad", bad, key)
     assert result.rolled_back and result.boot_version == "0.1.0"
-    state = json.loads((sim.board_dir / "slots.json").read_text())
+    state = json.loads(sim.read_file("slots.json"))
     assert state["active"] == "slot_a" and state["rolled_back"] == "slot_b"
 
 
