@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
 from zarya.cli.progress import progress_bar
+from zarya.errors import UsageError
 
 
 def add_parser(sub) -> None:
@@ -21,9 +23,18 @@ def run(args) -> int:
     from zarya.bench import Scenario, plot, report_text, run_scenario
 
     scenario = Scenario.load(args.scenario)
+    if args.png and not Path(args.png).resolve().parent.is_dir():
+        raise UsageError(f"--png {args.png}: no such directory {Path(args.png).parent}")
+    if args.workdir and Path(args.workdir).exists() and not Path(args.workdir).is_dir():
+        raise UsageError(f"--workdir {args.workdir}: not a directory")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="zarya-hil-"))
-    with progress_bar(scenario.name) as advance:
-        result = run_scenario(scenario, workdir, lambda done, total: advance(int(done), int(total)))
+    try:
+        with progress_bar(scenario.name) as advance:
+            result = run_scenario(scenario, workdir, lambda done, total: advance(int(done), int(total)))
+    except BaseException:  # an error or Ctrl-C: a temporary directory nobody named is not left behind
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
     print(report_text(result))
     print(f"plot: {plot(result, Path(args.png) if args.png else workdir / 'telemetry.png')}  (archive: {workdir / 'archive.db'})")
     return 0 if result.ok else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from zarya.cli.progress import progress_bar
@@ -24,7 +25,21 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+def check_args(args) -> None:
+    """Refuse bad values before anything is flown or written."""
+    if args.days is not None and not (math.isfinite(args.days) and args.days > 0):
+        raise UsageError(f"--days must be a number of days > 0, not {args.days:g}")
+    if args.days is not None and not args.fast:
+        raise UsageError("--days goes with --fast (the days flown before the rest is projected)")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    if out is not None and not out.exists() and not out.resolve().parent.is_dir():
+        raise UsageError(f"--out {out}: no such directory {out.parent}")
+
+
 def run(args) -> int:
+    check_args(args)
     if args.scenario == "lunar-night":
         return run_lunar(args)
     from zarya.mission.mars import MissionConfig, fly, pick_transfer

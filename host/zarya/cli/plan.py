@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
 from zarya.cli.progress import progress_bar
 from zarya.dose.crew import window_crew_dose_sv
+from zarya.errors import UsageError
 from zarya.guidance.api import BODIES
 from zarya.guidance.planner import best_transfers, parse_days, parse_range, parse_step, porkchop_window, transfer
 from zarya.guidance.timescale import date_text, parse_date
@@ -39,6 +41,8 @@ def add_parser(sub) -> None:
 
 
 def run_porkchop(args) -> int:
+    if args.png and not Path(args.png).resolve().parent.is_dir():
+        raise UsageError(f"--png {args.png}: no such directory {Path(args.png).parent}")
     depart = parse_range(args.depart, "--depart", parse_date)
     tof = parse_range(args.tof, "--tof", parse_days) if args.tof else None
     arrive = parse_range(args.arrive, "--arrive", parse_date) if args.arrive else None

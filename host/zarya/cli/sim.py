@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
+from pathlib import Path
 
 from zarya.errors import UsageError
 from zarya.sim.board import SimulatedBoard
@@ -23,8 +25,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    if args.speed <= 0:
-        raise UsageError(f"--speed must be > 0, not {args.speed}")
+    if not (math.isfinite(args.speed) and args.speed > 0):
+        raise UsageError(f"--speed must be a number > 0, not {args.speed}")
+    if args.board_dir and Path(args.board_dir).exists() and not Path(args.board_dir).is_dir():
+        raise UsageError(f"--board-dir {args.board_dir}: not a directory")
     env = Environment(RadiationEnvironment(seed=args.seed), PowerEnvironment(seed=args.seed + 1))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

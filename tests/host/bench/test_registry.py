@@ -6,12 +6,20 @@ from zarya.bench import Scenario, ScenarioError
 from zarya.bench.actions import ACTIONS
 from zarya.bench.checks import CHECKS
 
+# a valid value for each field the parser checks against the dictionary or by type; 1 for the rest
+SAMPLE = {"up": "true", "name": '"PING"', "event": '"BOOT"', "after_event": '"BOOT"', "field": '"boot_count"',
+          "param": '"core.boot_count"', "codes": "[]", "sequence": "[]", "where": "{}", "after_where": "{}",
+          "args": "{}", "stat": '"final"', "after": "0", "sensor": '"bus:v"', "kind": '"stuck"'}
+
 
 def scenario_text(table: str, kind: str, name: str, fields: frozenset[str]) -> str:
-    lines = ['name = "x"', "duration_s = 10", f"[[{table}]]", f'{kind} = "{name}"']
+    lines = ['name = "x"', "duration_s = 10"]
+    if table == "expect":  # a timeline action for `after` to point at
+        lines += ["[[timeline]]", 'action = "hang"', "at_s = 1"]
+    lines += [f"[[{table}]]", f'{kind} = "{name}"']
     if table == "timeline":
         lines.append("at_s = 1")
-    lines += [f"{field} = 1" for field in sorted(fields)]
+    lines += [f"{field} = {SAMPLE.get(field, 1)}" for field in sorted(fields)]
     return "\n".join(lines) + "\n"
 
 
