@@ -247,6 +247,10 @@ EVENTS = (
     {"id": 11, "name": "REPLAY_LOCKED", "severity": "high", "args": (("nonce", "u32", ""),),
      "doc": "The anti-replay record was lost (its newest copy corrupt): every command is refused (failure 15) "
             "until RESYNC_REPLAY with this nonce (new at every boot).  Sent at boot and with each refusal."},
+    {"id": 13, "name": "STORE_REPLAY_DONE", "severity": "info",
+     "args": (("from_s", "u32", "s"), ("to_s", "u32", "s"), ("sent", "u16", "")),
+     "doc": "The ST[15] replay of [from_s, to_s] has sent its last stored packet (sent: how many); it follows the "
+            "replay's [1,7], which comes first."},
     {"id": 12, "name": "KEYS_INVALID", "severity": "high", "args": (("reason", "u8", ""),),
      "doc": "keys.bin is missing (1) or malformed (2): no key is accepted (the development key only on the "
             "simulated board)."},

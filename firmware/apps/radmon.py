@@ -309,6 +309,8 @@ class RadiationMonitor:
 
     # -- telemetry ---------------------------------------------------------------------------
     def _downlink_sample(self):
+        if not self.app.hk_enabled[3]:  # HK_DISABLE sid 3 stops the per-sample reports
+            return
         clock = self.app.clock
         self.app.tm.housekeeping(3, (clock.time_s, clock.ms, self.rate_gy_s, self.quality, self.counts,
                                      self.sensor, self.total_gy))

@@ -43,6 +43,7 @@ class App:
         self.link = Link(board, dictionary.MAX_PACKET)
         self.tm_storage = TmStorage(self.store.path("tmstore.bin"), board.tm_store_slots, packets.tm_time)
         self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tm_storage)
+        self._continue_from_store()
         self.keyring = self._load_keyring(board)
         self.dispatcher = Dispatcher(dictionary, self.keyring, self.tm, self.clock, self.params,
                                      self._auth_rejected, self._seq_accepted)
@@ -55,6 +56,16 @@ class App:
         self.sched = Scheduler(board, self._task_fault)
         self._handle = self.dispatcher.handle  # bound once: binding it every pass allocates
         self._install_services()
+
+    def _continue_from_store(self):
+        """Board time and the TM sequence counts go on from the newest stored packet (the board
+        has no clock that survives a reset), so packets of every boot stay ordered and a time
+        range replays one boot's packets or another's, never both under one time."""
+        newest_s, seqs = self.tm_storage.newest(len(dictionary.APIDS))
+        if newest_s >= 0:
+            self.clock.time_s = newest_s + 1
+        for apid, count in seqs.items():
+            self.tm.writer.seq[apid] = (count + 1) & 0x3FFF
 
     def _load_keyring(self, board):
         """keys.bin (a board that does not accept the development key accepts no key at all if
@@ -186,6 +197,9 @@ class App:
     def _replay_step(self):
         if self.replaying:
             self.replaying = self.tm_storage.replay_step(self.params.get("replay_per_tick"), self.link.send)
+            if not self.replaying:
+                st = self.tm_storage
+                self.tm.event("STORE_REPLAY_DONE", st.replay_from, st.replay_to, min(st.replay_sent, 0xFFFF))
 
     # -- the loop -------------------------------------------------------------------------
     def add_task(self, name, period_ms, fn):
@@ -210,6 +224,7 @@ class App:
         self.sched.add("housekeeping", 1000, self._housekeeping, now)
         self.tm.store_enabled = bool(self.params.get("tm_store_enabled"))
         self.board.watchdog_start()
+        self.board.serial_write(b"\x00")  # ends whatever a receiver holds, so BOOT is a frame of its own
         self.announce_boot()
 
     def healthy(self):

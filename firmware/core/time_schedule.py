@@ -1,7 +1,7 @@
 # ST[11] time-based schedule: telecommands released at a board time.  An embedded TC is
-# authenticated when it is inserted (its own MAC and anti-replay number) and runs without a
-# second check when released; the schedule is persisted, so it survives a reboot.
-from core import failures
+# checked when it is inserted (a whole TC with a good CRC; its own MAC and anti-replay number,
+# consumed then) and runs without a second authentication when released (ARM still applies); the schedule is persisted, so it survives a reboot.
+from core import failures, packets
 
 CAPACITY = 32
 
@@ -23,8 +23,8 @@ class TimeSchedule:
         if len(self.entries) >= CAPACITY:
             return failures.SCHEDULE_FULL
         buf = bytearray(tc)
-        if len(buf) < 16:
-            return failures.BAD_LENGTH
+        if len(buf) < 16 or packets.parse_tc(buf, len(buf))[0] != packets.TC_OK:
+            return failures.BAD_LENGTH  # too short, a bad CRC or a malformed header: refused now, not at release
         failure = self.dispatcher.authenticate(buf, len(buf))
         if failure:
             return failure

@@ -28,6 +28,7 @@ class TmStorage:
         self.replay_slot = -1
         self.replay_left = 0
         self.replay_end_seq = 0
+        self.replay_sent = 0  # packets sent by the current (or last) replay
 
     def _find_head(self):
         """Head and next sequence number: from the index file written every INDEX_EVERY puts,
@@ -83,12 +84,42 @@ class TmStorage:
             with open(self.path + ".idx", "wb") as idx:
                 idx.write(struct.pack(">II", self.head, self.seq))
 
+    def newest(self, apids):
+        """(board time s, {apid: sequence count}) of the newest stored packets, walking back
+        from the head until `apids` APIDs are seen (or the ring ends); (-1, {}) when the store is
+        empty.  At boot this continues board time and the sequence counts where the last run
+        stopped, so no two packets share a time range or a count across a reboot."""
+        f = self.f
+        head = memoryview(self.buf)[:SLOT_HEADER + 18]
+        newest_s = -1
+        seqs = {}
+        slot, seq = self.head, self.seq
+        for _ in range(self.slots):
+            slot = (slot - 1) % self.slots
+            seq -= 1
+            f.seek(slot * SLOT)
+            if f.readinto(head) < len(head):
+                break
+            length, slot_seq = struct.unpack_from(">HI", head, 0)
+            if not length or slot_seq != seq:
+                break
+            packet = head[SLOT_HEADER:]
+            if newest_s < 0:
+                newest_s = self.time_of(packet)
+            apid = ((packet[0] << 8) | packet[1]) & 0x7FF
+            if apid not in seqs:
+                seqs[apid] = ((packet[2] << 8) | packet[3]) & 0x3FFF
+                if len(seqs) >= apids:
+                    break
+        return newest_s, seqs
+
     def start_replay(self, from_s, to_s):
         """Begin downlinking stored packets with board time in [from_s, to_s], oldest first."""
         self.replay_from, self.replay_to = from_s, to_s
         self.replay_slot = self.head
         self.replay_left = self.slots
         self.replay_end_seq = self.seq  # what is stored from now on is live, not replayed
+        self.replay_sent = 0
 
     def replay_step(self, count, send):
         """Send up to `count` matching packets with send(buffer, length); False when done."""
@@ -108,5 +139,6 @@ class TmStorage:
             packet = memoryview(buf)[SLOT_HEADER:SLOT_HEADER + length]
             if self.replay_from <= self.time_of(packet) <= self.replay_to:
                 send(packet, length)
+                self.replay_sent += 1
                 count -= 1
         return self.replay_left > 0

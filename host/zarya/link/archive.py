@@ -163,10 +163,17 @@ class Archive:
         with self._sql():
             return self.db.execute("SELECT apid, after_seq, missing, from_time, to_time FROM gaps").fetchall()
 
+    def sequence_counts(self, apid: int, t0: float, t1: float) -> set[int]:
+        """The sequence counts of the packets of an APID stored with board time in [t0, t1]."""
+        with self._sql():
+            return {r[0] for r in self.db.execute("SELECT seq FROM packets WHERE apid = ? AND board_time BETWEEN ? AND ?",
+                                                  (apid, t0, t1))}
+
     def sequence_gaps(self, apid: int) -> list[tuple[int, int]]:
         """(after_seq, missing) holes in the stored sequence counts of an APID, in board-time order."""
         with self._sql():
-            seqs = [r[0] for r in self.db.execute("SELECT seq FROM packets WHERE apid = ? ORDER BY board_time, id", (apid,))]
+            # within one second of board time, by count (a count wraps far less often than that)
+            seqs = [r[0] for r in self.db.execute("SELECT seq FROM packets WHERE apid = ? ORDER BY board_time, seq", (apid,))]
         holes = []
         for a, b in itertools.pairwise(seqs):
             missing = missing_between(a, b)

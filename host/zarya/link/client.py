@@ -108,13 +108,16 @@ class LinkClient:
         self.port: serial.Serial | None = None
         self.reader = FrameReader(self.dictionary.module.MAX_PACKET)
         self.write_lock = threading.Lock()
+        self.replay_lock = threading.Lock()  # one ST[15] replay at a time
         self.pending: dict[int, CommandHandle] = {}
         self.subscribers: list[queue.Queue] = []
-        self.stats = {"packets": 0, "crc_errors": 0, "bad_frames": 0, "gaps": 0, "replayed": 0, "reconnects": 0}
+        self.stats = {"packets": 0, "crc_errors": 0, "bad_frames": 0, "gaps": 0, "gaps_unrecovered": 0, "replayed": 0,
+                      "reconnects": 0}
         self.last_seq: dict[int, tuple[int, float]] = {}  # apid -> (seq, board time)
         self.latest: dict[str, Telemetry] = {}
         self.events: list[Telemetry] = []
         self.board_identity: dict = {}
+        self.boot_count = 0  # the newest boot of the board seen (BOOT or IDENTITY)
         self.tc_seq = 0
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -137,6 +140,7 @@ class LinkClient:
             self._open()
         except (serial.SerialException, OSError) as err:
             raise LinkError(f"cannot open {self.url}: {err}") from None
+        self.port.write(b"\x00")  # ends whatever an earlier session left half-sent on the line
         self.connected.set()
         self.thread = threading.Thread(target=self._read_loop, daemon=True, name="zarya-link-reader")
         self.thread.start()
@@ -165,6 +169,7 @@ class LinkClient:
                 if tm.kind == "event" and tm.name == "IDENTITY":
                     self.board_identity = {"dict_hash": tm.values["dict_hash"], "boot_count": tm.values["boot_count"],
                                            "version": tm.values["version"].decode(errors="replace")}
+                    self.boot_count = max(self.boot_count, tm.values["boot_count"])
                     break
             else:
                 raise LinkError(f"no answer from a Zarya board on {self.url} within {self.identify_timeout_s:g} s")
@@ -216,8 +221,10 @@ class LinkClient:
         except BadPacketError:
             self.stats["crc_errors"] += 1
             return
-        if tm.kind == "event" and tm.name == "BOOT":
-            self.last_seq.clear()  # a reboot restarts sequence counts and board time
+        if tm.kind == "event" and tm.name == "BOOT" and tm.values["boot_count"] > self.boot_count:
+            self.boot_count = tm.values["boot_count"]  # a new boot, not a replayed copy of an old one's event
+            if tm.board_time_s < self.last_seq.get(tm.apid, (0, 0.0))[1]:
+                self.last_seq.clear()  # board time and counts restarted: the board's TM store was empty or off
         replayed = self._track_sequence(tm)
         new = self.archive.add(tm, replayed) if self.archive else True
         if not new:
@@ -242,18 +249,63 @@ class LinkClient:
         last = self.last_seq.get(tm.apid)
         if last is not None and tm.board_time_s < last[1]:
             return True
+        if last is not None and (tm.seq_count - last[0]) % SEQ_MODULUS in (0, *range(SEQ_MODULUS // 2, SEQ_MODULUS)):
+            return True  # the same count again, or an older one within the same second: a replayed copy
         if last is not None:
-            if missing_between(last[0], tm.seq_count):
+            missing = missing_between(last[0], tm.seq_count)
+            if missing:
                 self.stats["gaps"] += 1
+                gap = (tm.apid, last[0], tm.seq_count, missing, last[1], tm.board_time_s)
                 if self.replay_gaps:
                     self.replay_requests.append((last[1], tm.board_time_s))
-                    threading.Thread(target=self._request_replay, args=(last[1], tm.board_time_s), daemon=True).start()
+                    threading.Thread(target=self._recover_gap, args=gap, daemon=True).start()
+                else:
+                    self._record_gap(*gap)
         self.last_seq[tm.apid] = (tm.seq_count, tm.board_time_s)
         return False
 
-    def _request_replay(self, from_s: float, to_s: float) -> None:
-        with contextlib.suppress(LinkError, CommandTimeoutError):
-            self.send("STORE_REPLAY", from_s=int(from_s), to_s=int(to_s) + 1)
+    def _recover_gap(self, apid: int, after_seq: int, before_seq: int, missing: int, from_s: float, to_s: float,
+                     stream_timeout_s: float = 30.0) -> None:
+        """Ask the board to replay the span of a sequence gap (ST[15]), wait for the end of the
+        replay stream (STORE_REPLAY_DONE), and record in the archive what it did not bring back.
+        One replay at a time (a new one would cut the board's current one short); a gap that an
+        earlier replay already filled asks for nothing."""
+        from_i, to_i = int(from_s), int(to_s) + 1
+        with self.replay_lock:
+            if self._lost(apid, after_seq, missing, from_s, to_s) == 0:
+                return
+            self._replay_span(from_i, to_i, stream_timeout_s)
+            self._record_gap(apid, after_seq, before_seq, missing, from_s, to_s)
+
+    def _replay_span(self, from_i: int, to_i: int, stream_timeout_s: float) -> None:
+        inbox = self.subscribe()
+        try:
+            handle = self.command("STORE_REPLAY", from_s=from_i, to_s=to_i)
+            deadline = time.monotonic() + stream_timeout_s
+            while handle.ok and time.monotonic() < deadline:
+                with contextlib.suppress(queue.Empty):
+                    tm = inbox.get(timeout=0.2)
+                    if tm.name == "STORE_REPLAY_DONE" and (tm.values["from_s"], tm.values["to_s"]) == (from_i, to_i):
+                        break
+        except (LinkError, CommandTimeoutError):
+            pass  # nothing came back: the whole gap stands
+        finally:
+            self.unsubscribe(inbox)
+
+    def _lost(self, apid: int, after_seq: int, missing: int, from_s: float, to_s: float) -> int:
+        """How many of a gap's packets the archive does not hold (all of them without an archive)."""
+        if self.archive is None:
+            return missing
+        self.archive.flush()
+        have = self.archive.sequence_counts(apid, from_s, to_s)
+        return sum(1 for k in range(1, missing + 1) if (after_seq + k) % SEQ_MODULUS not in have)
+
+    def _record_gap(self, apid: int, after_seq: int, before_seq: int, missing: int, from_s: float, to_s: float) -> None:
+        """Count the packets of a gap that are still missing, and record them in the archive."""
+        lost = self._lost(apid, after_seq, missing, from_s, to_s)
+        self.stats["gaps_unrecovered"] += lost
+        if lost and self.archive is not None:
+            self.archive.record_gap(apid, after_seq, lost, from_s, to_s)
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue()
