@@ -281,7 +281,10 @@ class Generator:
             packet = self.valid_packet()
             if rng.random() < 0.5:
                 return Frame(kind, frame_of(self.mutate(packet) or b"\x01"))
-            encoded = self.mutate(cobs_encode(packet))
+            original = cobs_encode(packet)
+            encoded = self.mutate(original)
+            while original in encoded.split(b"\x00"):  # an inserted 0x00 before or after it left the TC whole
+                encoded = self.mutate(original)
             return Frame(kind, encoded + b"\x00")
         if kind == "truncated":
             packet = self.valid_packet()

@@ -8,7 +8,9 @@
 # long sample period is still corrected at its own level; the LET spectrum is accumulated too.
 # Every rad_sample_s the corrected counts become the sample's dose rate.  The tube is saturated
 # when the measured rate m gives m * tau >= SATURATION_BUSY: the rate is then a lower bound
-# (corrected at the saturation limit), flagged, and its dose kept apart from the total.
+# (corrected at the saturation limit), flagged, and its dose kept apart from the total; the
+# alarms still see it (a lower bound far above the shelter level calls for the shelter), and the
+# first good sample after it is judged against it, not taken for an impossible jump.
 # The mean quality factor is the dose-weighted mean Q(L) of the LET spectrum (ICRP 60), taken
 # over the particles of Q_DOSE_GY of absorbed dose: about an hour of deep-space background, a
 # second in a large storm.  A ratio over so many particles, not over one sample's few, which
@@ -154,10 +156,11 @@ class RadiationMonitor:
         if self.sensor == OK:
             self.total_gy += dose
             self.total_eq_sv += dose * self.quality
-            self._buckets(dose, dt_s)
-            self._alarms(dt_s)
         else:
             self.flagged_gy += dose
+        if self.sensor == OK or saturated:  # a saturated tube's lower bound still drives the alarms
+            self._buckets(dose, dt_s)
+            self._alarms(dt_s)
         self._downlink_sample()
         self.since_persist += dt_s
         if self.since_persist >= self.params.get("rad_persist_s"):
@@ -184,7 +187,7 @@ class RadiationMonitor:
         if self.zero_s >= self.params.get("rad_stuck_s") and expected * self.zero_s / dt_s >= 20:
             self._set_sensor(FAULT, STUCK)
         elif dt_s <= JUMP_WITHIN_S and rate > self.params.get("rad_shelter_uGy_h") * UGY_H and \
-                rate > JUMP_FACTOR * max(self.mean_1h(), self.background * UGY_H):
+                rate > JUMP_FACTOR * max(self.mean_1h(), self.background * UGY_H, self.rate_gy_s):
             self._set_sensor(FAULT, JUMP)
         elif self.sensor == FAULT and self.fault_reason in (STUCK, SATURATED) and delta > 0:
             self._set_sensor(OK, self.fault_reason)
@@ -197,10 +200,17 @@ class RadiationMonitor:
             self.app.tm.event("RAD_SENSOR", state, reason)
 
     def _buckets(self, dose, dt_s):
-        self.minute_acc += dose
-        self.sec_in_minute += dt_s
-        while self.sec_in_minute >= 60:
-            self.sec_in_minute -= 60
+        """Spread a sample's dose evenly over the minutes it spans (a 300 s sample fills five
+        minutes, so the last minute's mean is its rate, not zero)."""
+        left = dt_s
+        while left > 0:
+            part = min(left, 60 - self.sec_in_minute)
+            self.minute_acc += dose * part / dt_s
+            self.sec_in_minute += part
+            left -= part
+            if self.sec_in_minute < 60:
+                break
+            self.sec_in_minute = 0
             self.minute[self.minute_i] = self.minute_acc
             self.last_minute_gy = self.minute_acc
             self.minute_i = (self.minute_i + 1) % 60

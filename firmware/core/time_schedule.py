@@ -28,8 +28,10 @@ class TimeSchedule:
         failure = self.dispatcher.authenticate(buf, len(buf))
         if failure:
             return failure
-        self.entries.append((release_s, bytes(buf)))
-        self.entries.sort(key=lambda e: e[0])
+        i = len(self.entries)
+        while i and self.entries[i - 1][0] > release_s:  # after those due at the same time: first in, first out
+            i -= 1
+        self.entries.insert(i, (release_s, bytes(buf)))
         self._save()
         return 0
 
@@ -39,10 +41,10 @@ class TimeSchedule:
         return 0
 
     def tick(self):
-        if not self.entries or self.entries[0][0] > self.clock.time_s:
-            return
-        release_s, tc = self.entries.pop(0)
-        self._save()
-        buf = bytearray(tc)
-        self.on_release(buf[7], buf[8])
-        self.dispatcher.handle(buf, len(buf), preauthenticated=True)
+        """Release every TC that is due, earliest first (those due at once in insertion order)."""
+        while self.entries and self.entries[0][0] <= self.clock.time_s:
+            release_s, tc = self.entries.pop(0)
+            self._save()
+            buf = bytearray(tc)
+            self.on_release(buf[7], buf[8])
+            self.dispatcher.handle(buf, len(buf), preauthenticated=True)

@@ -60,7 +60,9 @@ class TmStorage:
             n = f.readinto(chunk)
             if not n:
                 break
-            for k in range(n // SLOT):
+            for k in range((n + SLOT - 1) // SLOT):  # the file's last slot may be written in part
+                if k * SLOT + SLOT_HEADER > n:
+                    break
                 length, seq = struct.unpack_from(">HI", chunk, k * SLOT)
                 if length and seq > best_seq:
                     best_seq = seq

@@ -142,3 +142,30 @@ def check_saturation(cadence_s, step_s):
 def test_saturation_is_flagged_at_every_cadence_and_its_dose_kept_apart():
     for cadence_s, step_s in ((1, 1), (60, 60), (300, 60), (3600, 60)):
         check_saturation(cadence_s, step_s)
+
+
+def check_storm_alarm(cadence_s, step_s):
+    rad, f = fly(cadence_s, step_s, 8, lambda t: spe_ugy_h(t, 300e3))
+    assert rad.level == rm.STORM_SHELTER and rad.sensor == rm.OK, (cadence_s, rad.level, rad.sensor)
+
+
+def test_a_300_mGy_h_storm_calls_for_the_shelter_at_every_cadence():
+    # 300 mGy/h against the 1 mGy/h shelter level; a 300 s sample once filled one minute of the
+    # rolling mean and left the others empty, so the alarm never rose at 300 and 3600 s
+    for cadence_s, step_s in ((1, 1), (60, 60), (300, 60), (3600, 60)):
+        check_storm_alarm(cadence_s, step_s)
+
+
+def check_after_saturation(cadence_s, step_s):
+    rad, f = fly(cadence_s, step_s, 8, lambda t: spe_ugy_h(t, 30e6, rise_s=600, decay_s=600))
+    # the shelter is called for even when the storm's first sample is already saturated ...
+    assert rad.level == rm.STORM_SHELTER, (cadence_s, rad.level)
+    # ... and once the tube recovers it is trusted again: the event's tail below saturation
+    # (about 0.27 Gy of the 7.5 Gy injected: 1.44 Gy/h decaying over 600 s) is in the total
+    assert rad.sensor == rm.OK and rad.fault_reason == 0, (cadence_s, rad.sensor, rad.fault_reason)
+    assert 0.02 * f.truth_gy < rad.total_gy < f.truth_gy, (cadence_s, rad.total_gy, f.truth_gy)
+
+
+def test_after_saturation_the_alarm_holds_and_the_tube_is_trusted_again():
+    for cadence_s, step_s in ((1, 1), (60, 60)):
+        check_after_saturation(cadence_s, step_s)
