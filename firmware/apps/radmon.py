@@ -9,8 +9,8 @@
 # Every rad_sample_s the corrected counts become the sample's dose rate.  The tube is saturated
 # when the measured rate m gives m * tau >= SATURATION_BUSY: the rate is then a lower bound
 # (corrected at the saturation limit), flagged, and its dose kept apart from the total; the
-# alarms still see it (a lower bound far above the shelter level calls for the shelter), and the
-# first good sample after it is judged against it, not taken for an impossible jump.
+# alarms and the rolling means still see it (a lower bound far above the shelter level calls for
+# the shelter), so the first good sample after it is not taken for an impossible jump.
 # The mean quality factor is the dose-weighted mean Q(L) of the LET spectrum (ICRP 60), taken
 # over the particles of Q_DOSE_GY of absorbed dose: about an hour of deep-space background, a
 # second in a large storm.  A ratio over so many particles, not over one sample's few, which
@@ -187,7 +187,7 @@ class RadiationMonitor:
         if self.zero_s >= self.params.get("rad_stuck_s") and expected * self.zero_s / dt_s >= 20:
             self._set_sensor(FAULT, STUCK)
         elif dt_s <= JUMP_WITHIN_S and rate > self.params.get("rad_shelter_uGy_h") * UGY_H and \
-                rate > JUMP_FACTOR * max(self.mean_1h(), self.background * UGY_H, self.rate_gy_s):
+                rate > JUMP_FACTOR * max(self.mean_1h(), self.background * UGY_H):
             self._set_sensor(FAULT, JUMP)
         elif self.sensor == FAULT and self.fault_reason in (STUCK, SATURATED) and delta > 0:
             self._set_sensor(OK, self.fault_reason)

@@ -266,6 +266,7 @@ class SimulatedBoard:
         self.conn: socket.socket | None = None
         self.rx = b""
         self.last_reply: dict = {}
+        self.last_sensors: dict | None = None  # the environment's last readings (a zero step reuses them)
         self.lock = threading.RLock()
         self.pending: dict = {}
         self.hang_next = False
@@ -320,6 +321,7 @@ class SimulatedBoard:
         self.relay.log = self.log
         self.relay.start()
         self._boot(CAUSE_POWER_ON)
+        self.step(0)  # the first pass (boot reports, tasks due at t = 0) before any client can send
         self._start_idle()
 
     def close(self) -> None:
@@ -429,8 +431,10 @@ class SimulatedBoard:
             if self.in_repl.is_set() or self.conn is None:
                 return self.last_reply  # in the REPL (maintenance) board time stands still
             sensors = {}
-            if self.environment is not None:
-                sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
+            if self.environment is not None and dt_ms == 0 and self.last_sensors is not None:
+                sensors = self.last_sensors  # no time passed: the same readings, and no random draw used up
+            elif self.environment is not None:
+                sensors = self.last_sensors = self.environment.step(dt_ms / 1000, self.last_reply.get("switches", {}))
                 if self.environment.power.bus_v < BROWNOUT_V:
                     self.virtual_ms += dt_ms
                     self.log.brownouts.append((self.virtual_ms / 1000, "bus collapsed"))

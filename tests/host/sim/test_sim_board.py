@@ -95,3 +95,17 @@ def test_processes_and_ptys_are_cleaned_up_even_on_failure(tmp_path):
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+def sensors_after_idling(tmp_path, idle_wall_s):
+    """The environment's readings after 30 s of flight that began after `idle_wall_s` of idling."""
+    with SimulatedBoard(tmp_path / f"idle{idle_wall_s}", environment=Environment(), seed=7) as b:
+        time.sleep(idle_wall_s)  # the idle thread runs zero-length steps meanwhile
+        b.advance(30)
+        return b.environment.step(1.0, {}), b.environment.truth  # the next reading shows the noise drawn so far
+
+
+def test_idling_in_wall_time_changes_nothing_in_virtual_time(tmp_path):
+    # a zero-length step once drew sensor noise, so how long the host took between two advances
+    # (wall time) changed every later reading: the same seed gave a different flight
+    assert sensors_after_idling(tmp_path, 0.0) == sensors_after_idling(tmp_path, 1.0)
