@@ -1,6 +1,5 @@
 """Section 4, ST[11]: time-tagged commands."""
 
-import pytest
 
 from .client import COMMANDS, all_of, assert_completed, assert_refused, final, hk_sid, request_id
 
