@@ -321,7 +321,6 @@ class SimulatedBoard:
         self.relay.log = self.log
         self.relay.start()
         self._boot(CAUSE_POWER_ON)
-        self.step(0)  # the first pass (boot reports, tasks due at t = 0) before any client can send
         self._start_idle()
 
     def close(self) -> None:
