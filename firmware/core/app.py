@@ -23,6 +23,7 @@ from core.records import RecordStore
 from core.tasks import Scheduler
 from core.telemetry import Telemetry
 from core.time_schedule import TimeSchedule
+from core import tm_storage
 from core.tm_storage import TmStorage
 
 
@@ -41,7 +42,9 @@ class App:
         self.boot = BootRecord(self.store, board.reset_cause())
         self.clock = Clock(board)
         self.link = Link(board, dictionary.MAX_PACKET)
-        self.tm_storage = TmStorage(self.store.path("tmstore.bin"), board.tm_store_slots, packets.tm_time)
+        tm_storage.remove_legacy(self.store.path("tmstore.bin"))
+        tm_storage.remove_legacy(self.store.path("tmstore.bin.idx"))
+        self.tm_storage = TmStorage(self.store.path("tm"), board.tm_store_slots, packets.tm_time)
         self.tm = Telemetry(dictionary, packets.TmWriter(dictionary.MAX_PACKET), self.link, self.clock, self.tm_storage)
         self._continue_from_store()
         self.keyring = self._load_keyring(board)

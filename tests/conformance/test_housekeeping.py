@@ -81,15 +81,16 @@ def test_periodic_default_intervals(link):
         assert gaps == {PARAMS[param]["default"]}, (sid, times)
 
 
-def test_disable_enable(link):
-    assert_completed(link.command("HK_DISABLE", 4))
+@pytest.mark.parametrize("sid", [4, 3])  # periodic, and rad_sample (sent at each dosimeter sample)
+def test_disable_enable(link, sid):
+    assert_completed(link.command("HK_DISABLE", sid))
     mark = link.mark()
     link.advance(3.0)
-    assert sids_between(link, mark, 4) == []
-    assert_completed(link.command("HK_ENABLE", 4))
+    assert sids_between(link, mark, sid) == []
+    assert_completed(link.command("HK_ENABLE", sid))
     mark = link.mark()
     link.advance(2.0)
-    assert len(sids_between(link, mark, 4)) >= 1
+    assert len(sids_between(link, mark, sid)) >= 1
 
 
 def test_disable_not_persisted(link, board):
@@ -116,17 +117,6 @@ def test_set_interval(link):
 def test_oneshot_of_disabled_structure(link):
     assert_completed(link.command("HK_DISABLE", 2))
     oneshot(link, 2)
-
-
-def test_sid3_enable_disable(link):
-    assert_completed(link.command("HK_DISABLE", 3))
-    mark = link.mark()
-    link.advance(3.0)
-    assert sids_between(link, mark, 3) == []
-    assert_completed(link.command("HK_ENABLE", 3))
-    mark = link.mark()
-    link.advance(2.0)
-    assert len(sids_between(link, mark, 3)) >= 1
 
 
 def test_sid3_oneshot_refused(shared_link):

@@ -86,6 +86,7 @@ def test_totals_persist_across_a_reboot():
     run(board, app, 30, step_ms=1000, cps=500)
     rad.persist()
     total = rad.total_gy
+    board = app = rad = None  # the rebooted board's heap holds only the new boot
     _, _, rad2, _ = boot_apps()
     assert rad2.total_gy == total and total > 0
 
@@ -94,6 +95,7 @@ def test_reboot_mid_storm_keeps_the_shelter():
     board, app, rad, _ = boot_apps()
     run(board, app, 90, step_ms=1000, cps=5000 * CPS_PER_UGY_H)
     assert rad.level == rm.STORM_SHELTER
+    board = app = rad = None  # the rebooted board's heap holds only the new boot
     _, _, rad2, power2 = boot_apps()
     assert rad2.level == rm.STORM_SHELTER and power2.shelter
 
