@@ -144,7 +144,6 @@ class TmStorage:
 
     def replay_step(self, count, send):
         """Send up to `count` matching packets with send(buffer, length); False when done."""
-        self.f.flush()
         f = self._open(self.replay_seg) if self.replay_left > 0 else None
         buf = self.buf
         try:
