@@ -30,9 +30,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tokenize
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -44,14 +46,16 @@ TIMEOUT_S = 300
 # module -> the tests that cover it (a mutant is scored against these only: the default run's
 # other tests could only kill more, so the score is a lower bound)
 TARGETS = {
-    "firmware/core/auth.py": ["tests/firmware/mp_test_app.py"],
-    "firmware/core/dispatch.py": ["tests/firmware/mp_test_app.py"],
+    "firmware/core/auth.py": ["tests/firmware/mp_test_app.py", "tests/firmware/mp_test_hostile.py"],
+    "firmware/core/dispatch.py": ["tests/firmware/mp_test_app.py", "tests/firmware/mp_test_hostile.py"],
     "firmware/core/cobs.py": ["tests/firmware/mp_test_codecs.py"],
     "firmware/core/crc16.py": ["tests/firmware/mp_test_codecs.py"],
-    "firmware/core/records.py": ["tests/firmware/mp_test_persistence.py"],
-    "firmware/core/link.py": ["tests/firmware/mp_test_app.py"],
+    "firmware/core/records.py": ["tests/firmware/mp_test_persistence.py", "tests/firmware/mp_test_power_cuts.py"],
+    "firmware/core/tm_storage.py": ["tests/firmware/mp_test_tm_storage.py"],
+    "firmware/core/link.py": ["tests/firmware/mp_test_app.py", "tests/firmware/mp_test_hostile.py"],
     "firmware/core/boot.py": ["tests/firmware/mp_test_persistence.py"],
-    "firmware/apps/radmon.py": ["tests/firmware/mp_test_radmon.py", "tests/firmware/mp_test_radmon_cadence.py"],
+    "firmware/apps/radmon.py": ["tests/firmware/mp_test_radmon.py", "tests/firmware/mp_test_radmon_quality.py",
+                                "tests/firmware/mp_test_radmon_cadence.py"],
     "firmware/apps/power.py": ["tests/firmware/mp_test_power.py"],
     "host/zarya/dose/mirror.py": ["tests/host/dose"],
     "host/zarya/guidance/lambert.py": ["tests/host/guidance/test_kepler_lambert.py",
@@ -165,6 +169,11 @@ class Sandbox:
                                         ".benchmarks", "typings", "*.egg-info", "mission-*")
         shutil.copytree(ROOT, self.dir / "tree", ignore=ignore)
         self.tree = self.dir / "tree"
+        self.proc: subprocess.Popen | None = None
+        self.package = self.tree / "host" / "zarya"
+        if not self._rebuild():
+            raise RuntimeError("the unmutated C kernels do not build: fix that before mutating them")
+        self.native = {so.name: so.read_bytes() for so in self.package.glob("_native*.so")}  # restored after a C mutant
 
     def run(self, mutant: Mutant) -> tuple[str, float]:
         target = self.tree / mutant.path
@@ -177,22 +186,36 @@ class Sandbox:
             env = dict(os.environ, PYTHONPATH=f"{self.tree / 'host'}{os.pathsep}{self.tree}")
             cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
                    *TARGETS[mutant.path]]
+            # a session of its own: Ctrl-C stops the runner, which kills this run instead of scoring it
+            self.proc = subprocess.Popen(cmd, cwd=self.tree, env=env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
             try:
-                proc = subprocess.run(cmd, cwd=self.tree, env=env, capture_output=True, timeout=TIMEOUT_S)
+                returncode = self.proc.wait(timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
                 return "timeout", time.monotonic() - start
-            return ("survived" if proc.returncode == 0 else "killed"), time.monotonic() - start
+            return ("survived" if returncode == 0 else "killed"), time.monotonic() - start
         finally:
             target.write_text(original)
             if mutant.path.endswith(".c"):
-                self._rebuild()
+                self._remove_native()
+                for name, data in self.native.items():
+                    (self.package / name).write_bytes(data)
+
+    def _remove_native(self) -> None:
+        for old in self.package.glob("_native*.so"):
+            old.unlink()
 
     def _rebuild(self) -> bool:
-        for old in (self.tree / "host" / "zarya").glob("_native*.so"):
-            old.unlink()
+        self._remove_native()
         proc = subprocess.run([sys.executable, "native/build_native.py", "--outdir", str(self.tree / "host")],
                               cwd=self.tree, capture_output=True)
         return proc.returncode == 0
+
+    def cancel(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -208,13 +231,20 @@ def equivalents() -> dict[str, str]:
     return json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
 
 
-def report(results: dict[str, dict], keys: list[str] | None = None) -> float:
-    """Print the score per module and every survivor; returns the overall score (killed / scored)."""
+def report(results: dict[str, dict], mutants: dict[str, Mutant], keys: list[str] | None = None) -> float:
+    """Print the score per module and every survivor; returns the overall score (killed / scored).
+
+    A mutant listed as equivalent counts as such (not scored) whether or not it was ever run."""
     equivalent = equivalents()
-    chosen = [results[k] for k in (keys or results) if k in results]
     per_module: dict[str, Counter] = defaultdict(Counter)
-    for r in chosen:
-        per_module[r["path"]]["equivalent" if r["key"] in equivalent else r["outcome"]] += 1
+    survivors = []
+    for key in keys if keys is not None else results:
+        if key in equivalent and key in mutants:
+            per_module[mutants[key].path]["equivalent"] += 1
+        elif key in results:
+            r = results[key]
+            per_module[r["path"]][r["outcome"]] += 1
+            survivors += [r] if r["outcome"] == "survived" else []
     total = Counter()
     print(f"{'module':34} {'killed':>7} {'survived':>9} {'timeout':>8} {'equiv':>6} {'score':>7}")
     for module in sorted(per_module):
@@ -222,14 +252,72 @@ def report(results: dict[str, dict], keys: list[str] | None = None) -> float:
         total.update(c)
         scored = c["killed"] + c["survived"] + c["timeout"]
         print(f"{module:34} {c['killed']:7} {c['survived']:9} {c['timeout']:8} {c['equivalent']:6} "
-              f"{(c['killed'] + c['timeout']) / scored if scored else 1:7.0%}")
+              f"{(c['killed'] + c['timeout']) / scored if scored else 1:7.1%}")
     scored = total["killed"] + total["survived"] + total["timeout"]
     score = (total["killed"] + total["timeout"]) / scored if scored else 1.0
-    print(f"{'all':34} {total['killed']:7} {total['survived']:9} {total['timeout']:8} {total['equivalent']:6} {score:7.0%}")
-    survivors = [r for r in chosen if r["outcome"] == "survived" and r["key"] not in equivalent]
+    print(f"{'all':34} {total['killed']:7} {total['survived']:9} {total['timeout']:8} {total['equivalent']:6} "
+          f"{score:7.1%}")
+    sampled = scored + total["equivalent"]
+    print(f"equivalent: {total['equivalent']} of {sampled} ({total['equivalent'] / sampled if sampled else 0:.1%})")
     for r in survivors:
         print(f"  survived: {r['path']}:{r['line']}: {r['old']} -> {r['new']}   in: {r['anchor'].rsplit('#', 1)[0]}")
     return score
+
+
+def sample(mutants: dict[str, Mutant], n: int, seed: int) -> list[str]:
+    """`n` mutants drawn with `seed`, each module's share in proportion to its mutants (largest
+    remainders, at least one each)."""
+    by_module = defaultdict(list)
+    for key, m in mutants.items():
+        by_module[m.path].append(key)
+    quota = {path: n * len(keys) / len(mutants) for path, keys in by_module.items()}
+    share = {path: max(1, int(q)) for path, q in quota.items()}  # never above a module's count: q <= len
+    for path in sorted(quota, key=lambda p: quota[p] - int(quota[p]), reverse=True)[:max(0, n - sum(share.values()))]:
+        share[path] += 1
+    rng = random.Random(seed)
+    return [key for path in sorted(by_module) for key in rng.sample(sorted(by_module[path]), share[path])]
+
+
+def run_all(todo: list[str], mutants: dict[str, Mutant], results: Path, jobs: int) -> None:
+    """Run `todo` over `jobs` private trees, appending each outcome to `results` as it lands."""
+    sandboxes = [Sandbox() for _ in range(max(1, min(jobs, len(todo))))]
+    free = list(sandboxes)
+    lock = threading.Lock()
+    done = 0
+    stop = threading.Event()
+
+    def one(key: str) -> None:
+        nonlocal done
+        if stop.is_set():
+            return
+        with lock:
+            sandbox = free.pop()
+        try:
+            outcome, seconds = sandbox.run(mutants[key])
+        finally:
+            with lock:
+                free.append(sandbox)
+        if stop.is_set():
+            return  # cut short by Ctrl-C: not an outcome
+        record = {**asdict(mutants[key]), "key": key, "outcome": outcome, "seconds": round(seconds, 1)}
+        with lock, results.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+            done += 1
+            print(f"[{done}/{len(todo)}] {outcome:8} {seconds:6.1f} s  {key}", file=sys.stderr, flush=True)
+
+    pool = ThreadPoolExecutor(len(sandboxes))
+    try:
+        for future in [pool.submit(one, key) for key in todo]:
+            future.result()
+    except KeyboardInterrupt:
+        stop.set()
+        for sandbox in sandboxes:
+            sandbox.cancel()
+        print("interrupted: the results so far are kept; run again to resume", file=sys.stderr)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for sandbox in sandboxes:
+            sandbox.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,10 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=RESULTS, help=f"JSON-lines results, resumable (default {RESULTS})")
     p.add_argument("--report", action="store_true", help="only print the report of the results so far")
     p.add_argument("--require", type=float, help="exit 1 if the score is below this fraction")
+    p.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy of the tree")
     args = p.parse_args(argv)
     mutants = {m.key: m for m in all_mutants()}
     if args.report:
-        score = report(load_results(args.results))
+        score = report(load_results(args.results), mutants)
         return 1 if args.require is not None and score < args.require else 0
     if args.list:
         keys = json.loads(args.list.read_text())
@@ -252,34 +341,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.list}: {len(missing)} mutant(s) no longer match the source, e.g. {missing[0]}", file=sys.stderr)
             return 2
     else:
-        by_module = defaultdict(list)
-        for key, m in mutants.items():
-            by_module[m.path].append(key)
-        rng = random.Random(args.seed)
-        n = args.sample or 500
-        keys = []
-        for _, module_keys in sorted(by_module.items()):  # in proportion to each module's mutants
-            share = max(1, round(n * len(module_keys) / len(mutants)))
-            keys += rng.sample(sorted(module_keys), min(share, len(module_keys)))
+        keys = sample(mutants, args.sample or 500, args.seed)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     done = load_results(args.results)
     todo = [k for k in keys if k not in done and k not in equivalents()]
     print(f"{len(mutants)} mutants in {len(TARGETS)} modules; {len(keys)} chosen, {len(keys) - len(todo)} already scored",
           file=sys.stderr)
-    sandbox = Sandbox()
-    try:
-        with args.results.open("a") as out:
-            for i, key in enumerate(todo, 1):
-                outcome, seconds = sandbox.run(mutants[key])
-                record = {**asdict(mutants[key]), "key": key, "outcome": outcome, "seconds": round(seconds, 1)}
-                out.write(json.dumps(record) + "\n")
-                out.flush()
-                print(f"[{i}/{len(todo)}] {outcome:8} {seconds:6.1f} s  {key}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted: the results so far are kept; run again to resume", file=sys.stderr)
-    finally:
-        sandbox.close()
-    score = report(load_results(args.results), keys)
+    run_all(todo, mutants, args.results, args.jobs)
+    score = report(load_results(args.results), mutants, keys)
     return 1 if args.require is not None and score < args.require else 0
 
 
