@@ -29,14 +29,17 @@ def header_declarations(header: Path) -> str:
     return "\n".join(keep)
 
 
-def make_builder(sanitize: bool = False) -> FFI:
+def make_builder(sanitize: bool = False, absolute_paths: bool = False) -> FFI:
+    """The package build names sources relative to the checkout (setuptools wants that); a build
+    into another directory (the script) names them absolutely."""
+    absolute_paths = absolute_paths or sanitize
     builder = FFI()
     builder.cdef("\n".join(header_declarations(NATIVE_DIR / f"{k}.h") for k in KERNELS))
     builder.set_source(
         "zarya._native",
         "\n".join(f'#include "{k}.h"' for k in KERNELS),
-        sources=[str(NATIVE_DIR / f"{k}.c") for k in KERNELS] if sanitize else [f"native/{k}.c" for k in KERNELS],
-        include_dirs=[str(NATIVE_DIR)] if sanitize else ["native"],
+        sources=[str(NATIVE_DIR / f"{k}.c") for k in KERNELS] if absolute_paths else [f"native/{k}.c" for k in KERNELS],
+        include_dirs=[str(NATIVE_DIR)] if absolute_paths else ["native"],
         extra_compile_args=CFLAGS + ([*SANITIZE, "-Werror"] if sanitize else []),
         extra_link_args=["-fopenmp", *(SANITIZE if sanitize else [])],
         libraries=["m"],
@@ -52,4 +55,4 @@ if __name__ == "__main__":
     parser.add_argument("--outdir", default=".", help="where the zarya/_native module goes")
     args = parser.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
-    print(make_builder(args.sanitize).compile(tmpdir=args.outdir, verbose=True))
+    print(make_builder(args.sanitize, absolute_paths=True).compile(tmpdir=args.outdir, verbose=True))

@@ -1,5 +1,8 @@
 # Atomic, checksummed persistence, parameters and boot records, in the MicroPython VM.
+import binascii
+import json
 import os
+import struct
 
 import dictionary
 from apps.power import PowerManager
@@ -20,17 +23,80 @@ def watched():
     return RecordStore("", None, FILES, lambda file_id, action: seen.append((file_id, action))), seen
 
 
+def read_file(name):
+    with open(name, "rb") as f:
+        return f.read()
+
+
+def write_file(name, data):
+    with open(name, "wb") as f:
+        f.write(data)
+
+
+def record_fields(name):
+    """(magic, generation, length, crc, payload) of a record file, by the layout records.py
+    documents (written out here, not imported): b"ZRS1", u32 generation, u32 length, u32 crc32
+    of the payload, big-endian, then the JSON payload."""
+    raw = read_file(name)
+    magic, gen, length, crc = struct.unpack(">4sIII", raw[:16])
+    return magic, gen, length, crc, raw[16:]
+
+
+def change_stored_digit(name, old, new):
+    """Change one digit of the stored value in place: magic, generation and length stay right and
+    the payload stays valid JSON (it now holds another number), so only the CRC can tell."""
+    raw = read_file(name)
+    i = raw.find(old, 16)
+    assert i >= 16 and raw.find(old, i + 1) < 0
+    raw = raw[:i] + new + raw[i + 1:]
+    json.loads(raw[16:])  # still valid JSON
+    write_file(name, raw)
+
+
 def test_save_and_load_round_trip():
     s = RecordStore()
     s.save("x", {"a": 1, "b": [1, 2]})
     s2, seen = watched()
-    assert s2.load("x", {}) == {"a": 1, "b": [1, 2]} and seen == [] and s2.faults == 0
+    assert s2.load("x", {}) == {"a": 1, "b": [1, 2]} and seen == [] and s2.faults == 0 and not s2.lost
+
+
+def test_save_writes_the_documented_record_layout():
+    s = RecordStore()
+    s.save("x", {"v": 1})
+    s.save("x", {"v": 2})
+    for name, gen, value in (("x", 2, {"v": 2}), ("x.bak", 1, {"v": 1})):
+        magic, got_gen, length, crc, payload = record_fields(name)
+        assert magic == b"ZRS1" and got_gen == gen and length == len(payload)
+        assert crc == binascii.crc32(payload) & 0xFFFFFFFF and json.loads(payload) == value
+    assert "x.new" not in os.listdir()
 
 
 def test_missing_file_gives_defaults_unreported():
     s, seen = watched()
     assert s.load("nothing", {"d": 1}) == {"d": 1} and s.load("x", {"d": 2}) == {"d": 2}
-    assert seen == [] and s.faults == 0
+    assert seen == [] and s.faults == 0 and not s.lost
+
+
+def test_valid_json_with_a_bad_crc_in_the_newest_copy_falls_back_to_previous():
+    s = RecordStore()
+    s.save("x", {"v": 1})
+    s.save("x", {"v": 2})
+    change_stored_digit("x", b"2", b"3")  # x now holds {"v": 3}: well-formed, wrong CRC
+    assert json.loads(record_fields("x")[4]) == {"v": 3}
+    s2, seen = watched()
+    assert s2.load("x", {"d": 0}) == {"v": 1}
+    assert seen == [(9, FROM_BACKUP)] and s2.faults == 1 and "x" in s2.lost
+
+
+def test_valid_json_with_a_bad_crc_in_every_copy_gives_defaults():
+    s = RecordStore()
+    s.save("x", {"v": 1})
+    s.save("x", {"v": 2})
+    change_stored_digit("x", b"2", b"3")
+    change_stored_digit("x.bak", b"1", b"4")
+    s2, seen = watched()
+    assert s2.load("x", {"d": 0}) == {"d": 0}
+    assert seen == [(9, DEFAULTS)] and s2.faults == 1 and "x" in s2.lost
 
 
 def test_corrupt_newest_copy_falls_back_to_previous():
