@@ -11,6 +11,7 @@ import machine
 import micropython
 
 from board.stdio import StdioSerial
+from core import boot
 
 COUNTER_PIN = 15
 SWITCH_PINS = (2, 3, 4, 5, 6, 7, 8, 9)
@@ -95,7 +96,7 @@ class PicoBoard(StdioSerial):
     @staticmethod
     def reset_cause():
         # rp2 reports WDT_RESET after machine.reset() too; the boot records decide
-        return 2 if machine.reset_cause() == machine.WDT_RESET else 0
+        return boot.WATCHDOG if machine.reset_cause() == machine.WDT_RESET else boot.POWER_ON
 
     @staticmethod
     def idle():
