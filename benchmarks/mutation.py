@@ -3,13 +3,14 @@
     python benchmarks/mutation.py --sample 500 --seed 1            # a seeded sample, resumable
     python benchmarks/mutation.py --list benchmarks/mutants_ci.json  # the fixed set CI runs
     python benchmarks/mutation.py --report                            # score per module, survivors
+    python benchmarks/mutation.py --pick benchmarks/mutants_ci.json --sample 50  # the CI set, from the results
 
 A mutant is one single-point change to the source: a comparison turned (< to <=, == to !=), an
 arithmetic or bitwise operator swapped, `and` for `or`, a number off by one, True for False.
 Python and MicroPython files are mutated token by token (the tokenizer skips strings and
 comments); C files by the same operators on code lines.  Each mutant runs in a private copy of
-the tree (so a checkout is never touched), C rebuilt with native/build_native.py when a kernel
-changed, against the tests that cover its module (TARGETS): killed if they fail, survived if
+the tree (so a checkout is never touched), a C mutant rebuilt with native/build_native.py under
+ASan + UBSan as CI's sanitizer run does, against the tests that cover its module (TARGETS): killed if they fail, survived if
 they pass, timeout if they hang.  Results are appended to a JSON-lines file, one per mutant, and
 mutants already there are skipped, so a long run resumes where it stopped.  Mutants listed in
 benchmarks/mutants_equivalent.json (with the reason each cannot change behaviour) are left out
@@ -27,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "build" / "mutation" / "results.jsonl"
 EQUIVALENT = ROOT / "benchmarks" / "mutants_equivalent.json"
 TIMEOUT_S = 300
+SANITIZER_ENV = {  # what .ci/sanitize sets: a memory error or undefined behaviour fails the run
+    "LD_PRELOAD": ":".join(subprocess.run(["gcc", f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
+                           for lib in ("libasan.so", "libubsan.so")),
+    "ASAN_OPTIONS": "detect_leaks=0",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
 
 # module -> the tests that cover it (a mutant is scored against these only: the default run's
 # other tests could only kill more, so the score is a lower bound)
@@ -60,16 +68,17 @@ TARGETS = {
     "firmware/core/boot.py": ["tests/firmware/mp_test_core_rules.py", "tests/firmware/mp_test_persistence.py"],
     "firmware/apps/radmon.py": ["tests/firmware/mp_test_radmon_rules.py", "tests/firmware/mp_test_radmon.py",
                                 "tests/firmware/mp_test_radmon_quality.py", "tests/firmware/mp_test_radmon_cadence.py"],
-    "firmware/apps/power.py": ["tests/firmware/mp_test_power.py", "tests/firmware/mp_test_power_rules.py"],
+    "firmware/apps/power.py": ["tests/firmware/mp_test_power_rules.py", "tests/firmware/mp_test_power.py"],
     "host/zarya/dose/mirror.py": ["tests/host/dose"],
-    "host/zarya/guidance/lambert.py": ["tests/host/guidance/test_kepler_lambert.py",
+    "host/zarya/guidance/lambert.py": ["tests/host/guidance/test_guidance_rules.py", "tests/host/guidance/test_kepler_lambert.py",
                                        "tests/host/guidance/test_guidance_differential.py"],
-    "host/zarya/guidance/kepler.py": ["tests/host/guidance/test_kepler_lambert.py",
+    "host/zarya/guidance/kepler.py": ["tests/host/guidance/test_guidance_rules.py", "tests/host/guidance/test_kepler_lambert.py",
                                       "tests/host/guidance/test_kepler_reference.py"],
     "host/zarya/link/client.py": ["tests/host/link"],
     "host/zarya/link/archive.py": ["tests/host/link", "tests/host/sim/test_flight.py"],
     "native/dose.c": ["tests/host/dose"],
-    "native/guidance.c": ["tests/host/guidance/test_kepler_lambert.py", "tests/host/guidance/test_guidance_differential.py"],
+    "native/guidance.c": ["tests/host/guidance/test_guidance_rules.py", "tests/host/guidance/test_kepler_lambert.py",
+                          "tests/host/guidance/test_guidance_differential.py"],
 }
 
 PY_SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+", "*": "/",
@@ -146,8 +155,10 @@ def c_mutants(path: str, source: str) -> list[Mutant]:
             start = code.index("/*")
             in_comment = "*/" not in code[start:]
             code = code[:start]
+        if "//" in code:  # a line comment (the kernels hold no "//" in a string)
+            code = code[:code.index("//")]
         stripped = code.strip()
-        if not stripped or stripped.startswith(("#", "//")) or ("[" in stripped and "]" in stripped and "=" not in stripped):
+        if not stripped or stripped.startswith("#") or ("[" in stripped and "]" in stripped and "=" not in stripped):
             continue
         for m in C_TOKEN.finditer(code):
             text = m.group()
@@ -185,9 +196,11 @@ class Sandbox:
         target.write_text(mutant.apply(original))
         start = time.monotonic()
         try:
-            if mutant.path.endswith(".c") and not self._rebuild():
-                return "killed", time.monotonic() - start  # the compiler refused it
             env = dict(os.environ, PYTHONPATH=f"{self.tree / 'host'}{os.pathsep}{self.tree}")
+            if mutant.path.endswith(".c"):  # as CI runs the kernels' tests: under ASan + UBSan, -Werror
+                if not self._rebuild(sanitize=True):
+                    return "killed", time.monotonic() - start  # the compiler refused it
+                env.update(SANITIZER_ENV)
             cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
                    *TARGETS[mutant.path]]
             # a session of its own: Ctrl-C stops the runner, which kills this run instead of scoring it
@@ -211,10 +224,10 @@ class Sandbox:
         for old in self.package.glob("_native*.so"):
             old.unlink()
 
-    def _rebuild(self) -> bool:
+    def _rebuild(self, sanitize: bool = False) -> bool:
         self._remove_native()
-        proc = subprocess.run([sys.executable, "native/build_native.py", "--outdir", str(self.tree / "host")],
-                              cwd=self.tree, capture_output=True)
+        proc = subprocess.run([sys.executable, "native/build_native.py", "--outdir", str(self.tree / "host"),
+                               *(["--sanitize"] if sanitize else [])], cwd=self.tree, capture_output=True)
         return proc.returncode == 0
 
     def cancel(self) -> None:
@@ -282,6 +295,21 @@ def sample(mutants: dict[str, Mutant], n: int, seed: int) -> list[str]:
     return [key for path in sorted(by_module) for key in rng.sample(sorted(by_module[path]), share[path])]
 
 
+def pick_quick_kills(results: dict[str, dict], mutants: dict[str, Mutant], n: int) -> list[str]:
+    """`n` mutants the tests caught (not by timeout), spread over the modules, the quickest caught
+    first: a fixed set for CI, cheap and never flaky."""
+    by_module = defaultdict(list)
+    for r in sorted(results.values(), key=lambda r: r["seconds"]):
+        if r["outcome"] == "killed" and r["key"] in mutants and r["key"] not in equivalents():
+            by_module[r["path"]].append(r["key"])
+    keys: list[str] = []
+    while len(keys) < n and any(by_module.values()):
+        for module in sorted(by_module):
+            if by_module[module] and len(keys) < n:
+                keys.append(by_module[module].pop(0))
+    return keys
+
+
 def run_all(todo: list[str], mutants: dict[str, Mutant], results: Path, jobs: int) -> None:
     """Run `todo` over `jobs` private trees, appending each outcome to `results` as it lands."""
     sandboxes = [Sandbox() for _ in range(max(1, min(jobs, len(todo))))]
@@ -332,9 +360,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=RESULTS, help=f"JSON-lines results, resumable (default {RESULTS})")
     p.add_argument("--report", action="store_true", help="only print the report of the results so far")
     p.add_argument("--require", type=float, help="exit 1 if the score is below this fraction")
+    p.add_argument("--pick", type=Path, help="write a fixed set of --sample caught mutants from the results here (for CI)")
     p.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy of the tree")
     args = p.parse_args(argv)
     mutants = {m.key: m for m in all_mutants()}
+    if args.pick:
+        keys = pick_quick_kills(load_results(args.results), mutants, args.sample or 50)
+        args.pick.write_text(json.dumps(keys, indent=1) + "\n")
+        print(f"{args.pick}: {len(keys)} mutants", file=sys.stderr)
+        return 0
     if args.report:
         score = report(load_results(args.results), mutants)
         return 1 if args.require is not None and score < args.require else 0
@@ -347,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         keys = sample(mutants, args.sample or 500, args.seed)
     args.results.parent.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill PID stops it as Ctrl-C does: nothing half-scored
     done = load_results(args.results)
     todo = [k for k in keys if k not in done and k not in equivalents()]
     print(f"{len(mutants)} mutants in {len(TARGETS)} modules; {len(keys)} chosen, {len(keys) - len(todo)} already scored",
