@@ -209,7 +209,7 @@ class Sandbox:
             try:
                 returncode = self.proc.wait(timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                self.cancel()
                 self.proc.wait()
                 return "timeout", time.monotonic() - start
             return ("survived" if returncode == 0 else "killed"), time.monotonic() - start
@@ -231,8 +231,12 @@ class Sandbox:
         return proc.returncode == 0
 
     def cancel(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+        """Kill the test run and everything it started (a MicroPython VM left running would spin on)."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: the group is the run
+            except ProcessLookupError:
+                pass
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -79,3 +79,26 @@ def test_the_report_scores_killed_over_scored(outcomes, capsys):
     score = mutation.report(results, mutants, keys)
     assert score == outcomes.count("killed") / 10
     assert capsys.readouterr().out.count("survived: ") == outcomes.count("survived")
+
+
+def test_cancelling_a_run_kills_what_it_started():
+    # a timed-out pytest once left its MicroPython VM spinning for an hour
+    import subprocess
+    import time
+
+    sandbox = mutation.Sandbox.__new__(mutation.Sandbox)
+    sandbox.proc = subprocess.Popen(["sh", "-c", "sleep 60 & echo $!; wait"], stdout=subprocess.PIPE, text=True,
+                                    start_new_session=True)
+    child = int(sandbox.proc.stdout.readline())
+    sandbox.cancel()
+    sandbox.proc.wait(timeout=10)
+    for _ in range(100):
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break  # dead, waiting to be reaped
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the run's child outlived the cancel")

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from zarya import backends
-from zarya.guidance import kepler
+from zarya.guidance import kepler, lambert
 from zarya.guidance.api import BODY, CONIC, NOTFINITE, PLANE, TOF, GuidanceError
 
 BACKENDS = ["c", "python"]
@@ -723,3 +723,28 @@ def test_c_porkchop_to_and_from_mercury():
     assert np.isfinite(grid.c3_km2_s2).all()
     grid = g.porkchop("venus", "mercury", [2461000.5], [2461100.5])
     assert np.isfinite(grid.c3_km2_s2).all()
+
+
+def mp_x2tof(x, n_revs, lam, dps=40):
+    """Izzo's non-dimensional time of flight from Lancaster-Blanchard's closed form, at 40 digits:
+    the reference for the mirror's series branch near x = 1, where it computes something else."""
+    with mpmath.workdps(dps):
+        x, lam = mpmath.mpf(x), mpmath.mpf(lam)
+        a = 1 / (1 - x * x)
+        if a > 0:
+            alfa = 2 * mpmath.acos(x)
+            beta = 2 * mpmath.asin(mpmath.sqrt(lam * lam / a)) * (-1 if lam < 0 else 1)
+            return float(a * mpmath.sqrt(a) * ((alfa - mpmath.sin(alfa)) - (beta - mpmath.sin(beta))
+                                               + 2 * mpmath.pi * n_revs) / 2)
+        alfa = 2 * mpmath.acosh(x)
+        beta = 2 * mpmath.asinh(mpmath.sqrt(-lam * lam / a)) * (-1 if lam < 0 else 1)
+        return float(-a * mpmath.sqrt(-a) * ((beta - mpmath.sinh(beta)) - (alfa - mpmath.sinh(alfa))) / 2)
+
+
+@pytest.mark.parametrize("n_revs", [0, 1, 3])
+@pytest.mark.parametrize("lam", [-0.7, -0.2, 0.3, 0.9])
+@pytest.mark.parametrize("x", [0.991, 0.995, 0.9995])
+def test_the_mirrors_series_branch_near_x_1_matches_the_closed_form_for_every_revolution_count(x, lam, n_revs):
+    # |x - 1| < 0.01 takes Battin's hypergeometric series plus N pi / rho^1.5 for the revolutions;
+    # an elliptic x there with N >= 1 is a very long multi-revolution transfer
+    assert lambert.x2tof(x, n_revs, lam) == pytest.approx(mp_x2tof(x, n_revs, lam), rel=1e-9, abs=0)
