@@ -93,6 +93,7 @@ class Archive:
                 raise
             raise ArchiveError(f"{self.path}: cannot open the archive: {err}") from None
         self.lock = threading.Lock()
+        self.closed = False
         self.batch_s, self.batch_n = batch_s, batch_n
         self.pending = 0
         self.last_commit = time.monotonic()
@@ -140,8 +141,13 @@ class Archive:
             self._commit()
 
     def close(self) -> None:
-        self.flush()
-        self.db.close()
+        """Commit and close, holding the lock: a thread still using the archive (a gap replay
+        outliving its client) gets an ArchiveError, never a closed connection mid-query."""
+        with self._sql():
+            if not self.closed:
+                self.closed = True
+                self._commit()
+                self.db.close()
 
     # -- queries ----------------------------------------------------------------------------
     def series(self, name: str, t0: float = float("-inf"), t1: float = float("inf")) -> list[tuple[float, float]]:

@@ -352,3 +352,14 @@ def test_a_hazardous_command_runs_only_once_armed_for_it(link):
     fired = link.arm_and_fire("RAD_CLEAR_DOSE")
     assert fired.name == "RAD_CLEAR_DOSE" and fired.ok
     assert [r.name for r in fired.reports] == ["accepted", "started", "completed"]
+
+
+def test_a_thread_using_a_closed_archive_gets_an_archive_error_and_a_second_close_is_harmless(tmp_path):
+    # a gap replay outliving its client once queried the archive while the client's owner closed it
+    from zarya.link.archive import Archive, ArchiveError
+
+    archive = Archive(tmp_path / "a.db")
+    archive.close()
+    archive.close()
+    with pytest.raises(ArchiveError, match="closed"):
+        archive.sequence_counts(1, 0.0, 10.0)
