@@ -21,6 +21,7 @@ kernels need a rebuild.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import io
 import json
@@ -44,12 +45,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "build" / "mutation" / "results.jsonl"
 EQUIVALENT = ROOT / "benchmarks" / "mutants_equivalent.json"
 TIMEOUT_S = 300
-SANITIZER_ENV = {  # what .ci/sanitize sets: a memory error or undefined behaviour fails the run
-    "LD_PRELOAD": ":".join(subprocess.run(["gcc", f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
-                           for lib in ("libasan.so", "libubsan.so")),
-    "ASAN_OPTIONS": "detect_leaks=0",
-    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
-}
+
+
+@functools.cache
+def sanitizer_env() -> dict[str, str]:
+    """What .ci/sanitize sets: a memory error or undefined behaviour fails the run."""
+    libs = [subprocess.run(["gcc", f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
+            for lib in ("libasan.so", "libubsan.so")]
+    return {"LD_PRELOAD": ":".join(libs), "ASAN_OPTIONS": "detect_leaks=0",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
+
 
 # module -> the tests that cover it (a mutant is scored against these only: the default run's
 # other tests could only kill more, so the score is a lower bound)
@@ -200,7 +205,7 @@ class Sandbox:
             if mutant.path.endswith(".c"):  # as CI runs the kernels' tests: under ASan + UBSan, -Werror
                 if not self._rebuild(sanitize=True):
                     return "killed", time.monotonic() - start  # the compiler refused it
-                env.update(SANITIZER_ENV)
+                env.update(sanitizer_env())
             cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
                    "--hypothesis-seed=0", *TARGETS[mutant.path]]  # the same examples every run: never flaky
             # a session of its own: Ctrl-C stops the runner, which kills this run instead of scoring it
@@ -303,8 +308,9 @@ def pick_quick_kills(results: dict[str, dict], mutants: dict[str, Mutant], n: in
     """`n` mutants the tests caught (not by timeout), spread over the modules, the quickest caught
     first: a fixed set for CI, cheap and never flaky."""
     by_module = defaultdict(list)
+    equivalent = equivalents()
     for r in sorted(results.values(), key=lambda r: r["seconds"]):
-        if r["outcome"] == "killed" and r["key"] in mutants and r["key"] not in equivalents():
+        if r["outcome"] == "killed" and r["key"] in mutants and r["key"] not in equivalent:
             by_module[r["path"]].append(r["key"])
     keys: list[str] = []
     while len(keys) < n and any(by_module.values()):
@@ -387,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     args.results.parent.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill PID stops it as Ctrl-C does: nothing half-scored
     done = load_results(args.results)
-    todo = [k for k in keys if k not in done and k not in equivalents()]
+    equivalent = equivalents()
+    todo = [k for k in keys if k not in done and k not in equivalent]
     print(f"{len(mutants)} mutants in {len(TARGETS)} modules; {len(keys)} chosen, {len(keys) - len(todo)} already scored",
           file=sys.stderr)
     run_all(todo, mutants, args.results, args.jobs)
